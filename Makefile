@@ -1,0 +1,32 @@
+# Quick start: `make demo` and `make test` set everything up themselves.
+# With a working OpenMMLab environment of your own: `make test SKIP_SETUP=1 PYTHON=python`.
+VENV ?= $(CURDIR)/.venv
+PYTHON ?= $(VENV)/bin/python
+SKIP_SETUP ?= 0
+LINT_PATHS = mmdlkd configs tools tests setup.py
+
+.PHONY: setup test lint demo format _lint
+
+setup:
+ifeq ($(SKIP_SETUP),0)
+	@VENV=$(VENV) bash tools/setup_env.sh
+endif
+
+_lint:
+	$(PYTHON) -m flake8 $(LINT_PATHS)
+	$(PYTHON) -m isort --check-only --diff $(LINT_PATHS)
+	$(PYTHON) -m yapf --recursive --diff $(LINT_PATHS)
+
+lint: setup
+	@$(MAKE) --no-print-directory _lint PYTHON=$(PYTHON)
+
+format: setup
+	$(PYTHON) -m isort $(LINT_PATHS)
+	$(PYTHON) -m yapf --recursive --in-place $(LINT_PATHS)
+
+test: setup
+	@$(MAKE) --no-print-directory _lint PYTHON=$(PYTHON)
+	$(PYTHON) -m pytest tests -q --durations=15 --timeout=900
+
+demo: setup
+	$(PYTHON) tools/demo.py

@@ -1,0 +1,33 @@
+"""Shared fixtures: small datasets in real on-disk formats, made once."""
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
+
+from make_digits_dataset import make_dataset as make_digits  # noqa: E402
+from make_synthetic_cityscapes import \
+    make_dataset as make_cityscapes  # noqa: E402
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> str:
+    return ROOT
+
+
+@pytest.fixture(scope='session')
+def cityscapes_root(tmp_path_factory) -> str:
+    """8 train / 4 val images of 64x128 in the Cityscapes layout."""
+    root = str(tmp_path_factory.mktemp('cityscapes_synth'))
+    make_cityscapes(root, num_train=8, num_val=4, height=64, width=128)
+    return root
+
+
+@pytest.fixture(scope='session')
+def digits_root(tmp_path_factory) -> str:
+    """scikit-learn's digits as 32x32 image folders (train/val)."""
+    root = str(tmp_path_factory.mktemp('digits'))
+    make_digits(root, size=32)
+    return root

@@ -1,0 +1,26 @@
+"""Run the repository's tools the way a user does, in a subprocess."""
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def run_tool(tool: str, *args: str, timeout: int = 900) -> str:
+    """Run ``python tools/<tool> args`` from the repo root.
+
+    Returns:
+        str: stdout and stderr together; the call asserts a zero exit code.
+    """
+    cmd = [sys.executable, osp.join('tools', tool), *map(str, args)]
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout)
+    assert proc.returncode == 0, (
+        f'{" ".join(cmd)} exited with {proc.returncode}:\n'
+        f'{proc.stdout[-6000:]}')
+    return proc.stdout
