@@ -13,7 +13,7 @@ class RandomSubset(Dataset):
 
     Used for the paper's few-shot scenario (Fig. 4: 25/50/75% of the training
     set). With the same ``seed`` the same samples are kept on every run and
-    every rank. When the wrapped dataset has ``get_cat_ids`` (mmpretrain
+    every rank. When the wrapped dataset implements ``get_cat_ids`` (mmpretrain
     datasets), the fraction is taken per class, so each class keeps
     ``max(1, round(fraction * n_class))`` samples; otherwise it is taken over
     the whole dataset.
@@ -40,7 +40,7 @@ class RandomSubset(Dataset):
     def _choose(self) -> np.ndarray:
         rng = np.random.RandomState(self.seed)
         total = len(self.dataset)
-        if not hasattr(self.dataset, 'get_cat_ids'):
+        if not self._has_cat_ids():
             keep = max(1, int(round(self.fraction * total)))
             return np.sort(rng.permutation(total)[:keep])
         by_class = {}
@@ -53,6 +53,15 @@ class RandomSubset(Dataset):
             keep = max(1, int(round(self.fraction * len(members))))
             chosen.append(rng.permutation(members)[:keep])
         return np.sort(np.concatenate(chosen))
+
+    def _has_cat_ids(self) -> bool:
+        # mmengine's BaseDataset defines get_cat_ids but raises
+        # NotImplementedError where the task has no image-level class.
+        try:
+            self.dataset.get_cat_ids(0)
+        except (AttributeError, NotImplementedError):
+            return False
+        return True
 
     @property
     def metainfo(self) -> dict:

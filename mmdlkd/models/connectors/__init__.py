@@ -1,0 +1,4 @@
+from .linear_connector import LinearConnector
+from .mlp_connector import MLPConnector, PixelMLPConnector
+
+__all__ = ['MLPConnector', 'PixelMLPConnector', 'LinearConnector']
