@@ -31,3 +31,13 @@ def digits_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('digits'))
     make_digits(root, size=32)
     return root
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Undo ``init_default_scope`` calls, so tests cannot leak a scope."""
+    from mmengine.registry import DefaultScope
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)

@@ -1,0 +1,224 @@
+"""The teacher -> student distiller."""
+import copy
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+
+from mmdlkd.models.recorders import RecorderManager
+from mmdlkd.registry import MODELS
+from .mapping import DistillMapping
+from .renorm import build_renormalizer, norm_of
+from .teacher import build_teacher
+from .views import (concat_views, gather_labels, student_task_loss,
+                    teacher_forward)
+
+_DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs')
+
+
+@MODELS.register_module()
+class Distiller(BaseModel):
+    """Distil a frozen teacher into an mmseg or mmpretrain student.
+
+    ``loss`` runs the teacher (``eval()``, no grad, only the modules the
+    recorders need, never its losses) and the student (its own losses on
+    the original view, or on all views) once each over all views, then
+    feeds the recorded features through connectors into the distillation
+    losses. ``predict`` and ``tensor`` modes are the student's, so stock
+    validation loops and metrics work. See ``docs/distiller.md``.
+
+    Args:
+        student (dict): The student's model config (host scope, e.g. mmseg
+            ``EncoderDecoder`` or mmpretrain ``ImageClassifier``).
+        teacher (dict): The teacher's model config, or
+            ``dict(cfg_path='mmseg::...' | 'mmpretrain::...' | local file,
+            **overrides)``.
+        teacher_ckpt (str, optional): Local path or URL of the teacher's
+            weights, loaded on the CPU when the distiller is built.
+            Defaults to None (a random teacher: only for tests).
+        teacher_strict (bool): Refuse a checkpoint whose keys or shapes do
+            not match the teacher. Defaults to True.
+        teacher_norm (str | dict, optional): How the teacher's input
+            normalisation differs from the student's: ``None`` (it does
+            not), ``'teacher'`` (use the teacher config's
+            ``data_preprocessor``) or ``dict(mean, std, bgr_to_rgb)``.
+            Defaults to None.
+        task_loss_views (str): ``'original'``: the student's task loss sees
+            only view 0; ``'all'``: every view (labels repeated per view for
+            classification). Defaults to ``'original'``.
+        num_views (int, optional): If set, every training batch must have
+            exactly this many views. Defaults to None (any).
+        distill (dict, optional): ``recorders`` (``dict(student=...,
+            teacher=...)``), ``connectors``, ``losses`` and ``loss_inputs``,
+            see ``docs/distiller.md``. Defaults to None (no distillation).
+        data_preprocessor (dict, optional): Defaults to None, which uses
+            the student's own data preprocessor.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: dict,
+                 teacher_ckpt: Optional[str] = None,
+                 teacher_strict: bool = True,
+                 teacher_norm: Optional[Union[str, dict]] = None,
+                 task_loss_views: str = 'original',
+                 num_views: Optional[int] = None,
+                 distill: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None) -> None:
+        super().__init__()
+        if task_loss_views not in ('original', 'all'):
+            raise ValueError("task_loss_views must be 'original' or 'all', "
+                             f'got {task_loss_views!r}')
+        self.task_loss_views = task_loss_views
+        self.num_views = num_views
+        self.student = MODELS.build(student)
+        self.teacher = build_teacher(teacher, teacher_ckpt, teacher_strict)
+        self.teacher_ckpt = teacher_ckpt
+        self.data_preprocessor = self._build_preprocessor(
+            data_preprocessor, student)
+
+        distill = dict(distill or {})
+        unknown = sorted(set(distill) - set(_DISTILL_KEYS))
+        if unknown:
+            raise ValueError(f'distill has unknown keys {unknown}; allowed '
+                             f'are {list(_DISTILL_KEYS)}')
+        recorders = dict(distill.get('recorders') or {})
+        unknown = sorted(set(recorders) - {'student', 'teacher'})
+        if unknown:
+            raise ValueError(f'distill.recorders has unknown keys {unknown}; '
+                             "use dict(student=..., teacher=...)")
+        self.student_recorders = RecorderManager(self.student,
+                                                 recorders.get('student'),
+                                                 'student')
+        self.teacher_recorders = RecorderManager(self.teacher,
+                                                 recorders.get('teacher'),
+                                                 'teacher')
+        self.connectors = nn.ModuleDict({
+            name: MODELS.build(cfg)
+            for name, cfg in (distill.get('connectors') or {}).items()
+        })
+        losses = distill.get('losses') or {}
+        for name in losses:
+            if 'loss' not in name:
+                raise ValueError(
+                    f"distill loss name '{name}' must contain 'loss', "
+                    'otherwise mmengine logs it but does not optimise it')
+        self.distill_losses = nn.ModuleDict({
+            name: MODELS.build(cfg)
+            for name, cfg in losses.items()
+        })
+        self.mapping = DistillMapping(
+            distill.get('loss_inputs'), self.distill_losses, self.connectors,
+            dict(
+                student=self.student_recorders.names(),
+                teacher=self.teacher_recorders.names()))
+        self.renorm = build_renormalizer(
+            teacher_norm, self.data_preprocessor,
+            getattr(self.teacher, 'data_preprocessor', None))
+        if teacher_norm is None:
+            self._warn_if_norm_differs()
+
+    def _build_preprocessor(self, cfg: Optional[dict],
+                            student: dict) -> nn.Module:
+        if cfg is None:
+            return self.student.data_preprocessor
+        cfg = copy.deepcopy(dict(cfg))
+        kind = cfg.get('type')
+        name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+        if (name.endswith('MultiViewDataPreprocessor')
+                and 'preprocessor' not in cfg):
+            if student.get('data_preprocessor') is None:
+                raise ValueError(
+                    'MultiViewDataPreprocessor needs preprocessor=... when '
+                    'the student config has no data_preprocessor')
+            cfg['preprocessor'] = copy.deepcopy(student['data_preprocessor'])
+        return MODELS.build(cfg)
+
+    def _warn_if_norm_differs(self) -> None:
+        from mmengine.logging import print_log
+        s_mean, s_std, s_flip = norm_of(self.data_preprocessor)
+        t_mean, t_std, t_flip = norm_of(
+            getattr(self.teacher, 'data_preprocessor', None))
+        same = s_flip == t_flip and all(
+            (a is None and b is None) or
+            (a is not None and b is not None and a.shape == b.shape
+             and torch.allclose(a, b))
+            for a, b in ((s_mean, t_mean), (s_std, t_std)))
+        if not same:
+            print_log(
+                'the teacher config normalises images differently from the '
+                "student's data preprocessor; the teacher gets the student's "
+                "batch. Set teacher_norm='teacher' to re-normalise it.",
+                logger='current',
+                level=30)
+
+    def train(self, mode: bool = True) -> 'Distiller':
+        """Set the train mode; the teacher always stays in ``eval()``."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def forward(self,
+                inputs: Union[torch.Tensor, List[torch.Tensor]],
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
+        """Dispatch to :meth:`loss`, or to the student for ``predict`` and
+        ``tensor``."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if not isinstance(inputs, torch.Tensor):
+            inputs = inputs[0]  # the original view
+        if mode in ('predict', 'tensor'):
+            return self.student(inputs, data_samples, mode=mode)
+        raise RuntimeError(f'Invalid mode "{mode}"')
+
+    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+             data_samples: list) -> Dict[str, torch.Tensor]:
+        """The student's losses and the distillation losses.
+
+        Args:
+            inputs (Tensor | list[Tensor]): A batch, or ``V`` view batches
+                with view 0 the original.
+            data_samples (list): The original view's samples (or one per
+                view row, view-major).
+
+        Returns:
+            dict[str, Tensor]: The student's loss dict plus one entry per
+            distillation loss, under its config name.
+        """
+        batch, num_views = concat_views(inputs)
+        if self.num_views is not None and num_views != self.num_views:
+            raise ValueError(
+                f'the distiller expects {self.num_views} views per batch '
+                f'(num_views), the data pipeline gave {num_views}')
+        n = batch.shape[0] // num_views
+        try:
+            with torch.no_grad(), self.teacher_recorders.recording():
+                t_batch = batch if self.renorm is None else self.renorm(batch)
+                teacher_forward(self.teacher, t_batch,
+                                self.teacher_recorders.sources())
+            with self.student_recorders.recording():
+                losses = student_task_loss(self.student, batch, num_views,
+                                           data_samples, self.task_loss_views)
+            clash = sorted(set(losses) & set(self.distill_losses))
+            if clash:
+                raise ValueError(f'distill loss names {clash} clash with the '
+                                 "student's own loss names")
+
+            def fetch(source: str):
+                if source == 'labels':
+                    return gather_labels(data_samples, num_views,
+                                         n).to(batch.device)
+                model, _, name = source.partition('.')
+                if model == 'teacher':
+                    return self.teacher_recorders.get(name)
+                return self.student_recorders.get(name)
+
+            losses.update(
+                self.mapping.compute(self.distill_losses, self.connectors,
+                                     fetch, dict(num_views=num_views)))
+        finally:
+            self.teacher_recorders.reset()
+            self.student_recorders.reset()
+        return losses

@@ -1,0 +1,116 @@
+"""tools/model_converters/export_student.py: export, strict reload."""
+import copy
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint, save_checkpoint
+from mmpretrain.structures import DataSample
+
+from mmdlkd.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_tool():
+    path = osp.join(ROOT, 'tools', 'model_converters', 'export_student.py')
+    spec = importlib.util.spec_from_file_location('export_student_tool', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def classifier(base):
+    return dict(
+        type='ImageClassifier',
+        data_preprocessor=dict(
+            type='ClsDataPreprocessor',
+            num_classes=5,
+            mean=[127.] * 3,
+            std=[64.] * 3),
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            stem_channels=16,
+            base_channels=base,
+            num_stages=2,
+            strides=(1, 2),
+            dilations=(1, 1),
+            out_indices=(1, )),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=5,
+            in_channels=2 * base,
+            loss=dict(type='CrossEntropyLoss')))
+
+
+def distiller_cfg():
+    return dict(
+        type='mmdlkd.Distiller',
+        student=classifier(16),
+        teacher=classifier(32),
+        distill=dict(
+            recorders=dict(
+                student=dict(f=dict(source='neck', index=0)),
+                teacher=dict(f=dict(source='neck', index=0))),
+            connectors=dict(
+                p=dict(
+                    type='mmdlkd.LinearConnector',
+                    in_channels=32,
+                    out_channels=64)),
+            losses=dict(loss_f=dict(type='mmdlkd.AlignLoss')),
+            loss_inputs=dict(
+                loss_f=dict(s_feat=('student.f', 'p'), t_feat='teacher.f'))))
+
+
+def test_export_then_strict_reload_same_predictions(tmp_path):
+    tool = load_tool()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        torch.manual_seed(0)
+        model = MODELS.build(distiller_cfg()).eval()
+        src = str(tmp_path / 'iter_10.pth')
+        meta = dict(dataset_meta=dict(classes=list('abcde')))
+        save_checkpoint(
+            dict(
+                state_dict=model.state_dict(),
+                meta=meta,
+                ema_state_dict={
+                    'steps': torch.tensor(3),
+                    **{
+                        'module.' + k: v * 0
+                        for k, v in model.state_dict().items()
+                    }
+                }), src)
+        dst = str(tmp_path / 'out' / 'student.pth')
+        assert tool.main([src, dst]) == 0
+        plain = MODELS.build(classifier(16)).eval()
+        ckpt = load_checkpoint(plain, dst, strict=True)
+        assert ckpt['meta']['dataset_meta']['classes'] == list('abcde')
+        assert ckpt['meta']['exported_from'] == src
+        assert not any(
+            k.startswith(('student.', 'teacher.')) for k in ckpt['state_dict'])
+        inputs = torch.randn(2, 3, 32, 32)
+        samples = [DataSample().set_gt_label(i) for i in range(2)]
+        ref = model(inputs, copy.deepcopy(samples), mode='predict')
+        out = plain.predict(inputs, copy.deepcopy(samples))
+        for a, b in zip(ref, out):
+            assert torch.equal(a.pred_score, b.pred_score)
+
+        ema_dst = str(tmp_path / 'ema.pth')
+        assert tool.main([src, ema_dst, '--ema']) == 0
+        state = torch.load(ema_dst)['state_dict']
+        assert set(state) == set(plain.state_dict())
+        assert all(not v.any() for v in state.values()
+                   if v.is_floating_point())
+
+
+def test_export_refuses_non_distiller_checkpoint(tmp_path):
+    tool = load_tool()
+    src = str(tmp_path / 'plain.pth')
+    torch.save({'state_dict': {'backbone.w': torch.zeros(1)}}, src)
+    with pytest.raises(KeyError, match="no key starts with 'student.'"):
+        tool.main([src, str(tmp_path / 'x.pth')])
+    assert not osp.exists(tmp_path / 'x.pth')
