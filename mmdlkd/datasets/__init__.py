@@ -1,4 +1,9 @@
+from .checks import (check_dataset_classes, check_dataset_paths, check_labels,
+                     label_problems)
 from .subset import RandomSubset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['RandomSubset']
+__all__ = [
+    'RandomSubset', 'check_dataset_paths', 'check_dataset_classes',
+    'check_labels', 'label_problems'
+]
