@@ -7,6 +7,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmdlkd  # noqa: F401  (registries and compatibility shims)
+from mmdlkd.datasets import check_dataset_paths
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,6 +52,7 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    check_dataset_paths(cfg, keys=('test_dataloader', ))
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if args.out:

@@ -12,6 +12,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmdlkd  # noqa: F401  (registries and compatibility shims)
+from mmdlkd.datasets import check_dataset_paths
 
 
 def parse_args() -> argparse.Namespace:
@@ -87,6 +88,7 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = build_config(args)
+    check_dataset_paths(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

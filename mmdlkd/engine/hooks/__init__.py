@@ -1,3 +1,8 @@
+from .dataset_check_hook import DatasetCheckHook
+from .nonfinite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .student_checkpoint_hook import StudentCheckpointHook
 
-__all__ = ['StudentCheckpointHook']
+__all__ = [
+    'StudentCheckpointHook', 'NonFiniteLossHook', 'NonFiniteLossError',
+    'DatasetCheckHook'
+]

@@ -1,6 +1,6 @@
 """A data preprocessor for batches whose samples carry several views."""
 import copy
-from typing import Optional, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseDataPreprocessor
@@ -12,6 +12,39 @@ def _is_image(x) -> bool:
     return isinstance(x, torch.Tensor) and x.dim() == 3
 
 
+def view_lists(inputs: Sequence[Sequence[torch.Tensor]],
+               num_samples: Optional[int] = None) -> List[list]:
+    """Split a list-of-lists multi-view batch into one list per view.
+
+    mmengine's ``pseudo_collate`` transposes the per-sample view lists that
+    ``PackInputs`` gives, so its ``inputs`` are ``V`` tuples of ``N``
+    images; ``N`` per-sample lists of ``V`` views are accepted too. When
+    the number of samples is known and the two lengths differ it decides
+    the layout; otherwise tuples are taken as views (``pseudo_collate``)
+    and lists as samples.
+
+    Args:
+        inputs (Sequence[Sequence[Tensor]]): The nested images.
+        num_samples (int, optional): ``N`` (the number of data samples).
+            Defaults to None.
+
+    Returns:
+        list[list[Tensor]]: ``V`` lists of ``N`` images, view 0 first.
+    """
+    lengths = {len(x) for x in inputs}
+    if len(lengths) != 1:
+        raise ValueError('every sample of a multi-view batch must have the '
+                         f'same number of views, got {lengths}')
+    inner = lengths.pop()
+    if num_samples is not None and len(inputs) != inner:
+        per_view = inner == num_samples
+    else:
+        per_view = isinstance(inputs[0], tuple)
+    if per_view:
+        return [list(v) for v in inputs]
+    return [list(v) for v in zip(*inputs)]
+
+
 @MODELS.register_module()
 class MultiViewDataPreprocessor(BaseDataPreprocessor):
     """Wrap a host data preprocessor so that it handles multi-view samples.
@@ -19,7 +52,9 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
     mmpretrain's ``MultiView`` transform followed by ``PackInputs`` gives
     every sample a list of ``V`` view tensors. After ``default_collate`` the
     batch's ``inputs`` is a list of ``V`` batched tensors; after
-    ``pseudo_collate`` it is a list of ``N`` lists of ``V`` image tensors.
+    ``pseudo_collate`` it is a list of ``V`` tuples of ``N`` image tensors
+    (per-sample lists of ``V`` views are accepted too, see
+    :func:`view_lists`).
     Each view is passed through the host preprocessor (normalisation,
     channel conversion, padding) separately and the result is a list of
     ``V`` batched tensors, view 0 first, with the data samples of view 0.
@@ -64,11 +99,9 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
         if all(isinstance(x, torch.Tensor) and x.dim() == 4 for x in inputs):
             views = list(inputs)  # default_collate: V batched views
         elif all(isinstance(x, (list, tuple)) for x in inputs):
-            num = {len(x) for x in inputs}
-            if len(num) != 1:
-                raise ValueError('every sample of a multi-view batch must '
-                                 f'have the same number of views, got {num}')
-            views = [list(v) for v in zip(*inputs)]
+            samples = data.get('data_samples', None)
+            views = view_lists(inputs,
+                               None if samples is None else len(samples))
         else:
             raise TypeError('multi-view inputs must be a list of view batches '
                             'or a list of per-sample lists of views')

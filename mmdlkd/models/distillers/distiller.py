@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 
 from mmdlkd.models.recorders import RecorderManager
 from mmdlkd.registry import MODELS
+from .checks import check_class_scores, check_view_batch
 from .mapping import DistillMapping
 from .renorm import build_renormalizer, norm_of
 from .teacher import build_teacher
@@ -94,6 +95,8 @@ class Distiller(BaseModel):
         self.teacher_recorders = RecorderManager(self.teacher,
                                                  recorders.get('teacher'),
                                                  'teacher')
+        check_class_scores(self.student, self.teacher, self.student_recorders,
+                           self.teacher_recorders)
         self.connectors = nn.ModuleDict({
             name: MODELS.build(cfg)
             for name, cfg in (distill.get('connectors') or {}).items()
@@ -159,6 +162,13 @@ class Distiller(BaseModel):
         self.teacher.eval()
         return self
 
+    def train_step(self, data: Union[dict, tuple, list], optim_wrapper):
+        """mmengine's ``train_step``, after checking the raw batch's views
+        against the data preprocessor and ``num_views``."""
+        if isinstance(data, dict):
+            check_view_batch(data, self.data_preprocessor, self.num_views)
+        return super().train_step(data, optim_wrapper)
+
     def forward(self,
                 inputs: Union[torch.Tensor, List[torch.Tensor]],
                 data_samples: Optional[list] = None,
@@ -191,7 +201,14 @@ class Distiller(BaseModel):
         if self.num_views is not None and num_views != self.num_views:
             raise ValueError(
                 f'the distiller expects {self.num_views} views per batch '
-                f'(num_views), the data pipeline gave {num_views}')
+                f'(model.num_views={self.num_views}), the training pipeline '
+                f'gave {num_views}. Make the multi-view transform of '
+                'train_dataloader.dataset.pipeline produce '
+                f'{self.num_views} views (mmdlkd.RotationViews: '
+                'len(angles); mmdlkd.AugmentedViews: 1 + num_extra_views; '
+                "mmpretrain's MultiView: sum(num_views)) and use "
+                "data_preprocessor=dict(type='mmdlkd."
+                "MultiViewDataPreprocessor'), or change num_views")
         n = batch.shape[0] // num_views
         try:
             with torch.no_grad(), self.teacher_recorders.recording():
