@@ -1,0 +1,138 @@
+"""The analysis tools run end to end on the digits folder, random model.
+
+The knowledge tool runs as a user runs it (a subprocess); the others run
+their ``main()`` in this process (``runpy``), which saves the ~10 s of
+imports per tool on a small CPU.
+"""
+import csv
+import os.path as osp
+import runpy
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from train_utils import run_tool
+
+import mmdlkd  # noqa: F401
+from mmdlkd.evaluation import build_model
+
+CONFIG = 'tests/data/configs/tiny_resnet_digits.py'
+
+
+@pytest.fixture(scope='module')
+def setup(repo_root, digits_root, tmp_path_factory):
+    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
+    init_default_scope('mmpretrain')
+    tmp = tmp_path_factory.mktemp('analysis')
+    ckpts = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        path = str(tmp / f'random{seed}.pth')
+        torch.save({'state_dict': build_model(cfg).state_dict()}, path)
+        ckpts.append(path)
+    options = [
+        '--cfg-options', f'train_dataloader.dataset.data_root={digits_root}',
+        f'val_dataloader.dataset.data_root={digits_root}'
+    ]
+    return dict(ckpts=ckpts, options=options, tmp=tmp)
+
+
+def _run_in_process(repo_root, tool, *args):
+    """``python tools/analysis/<tool> args`` in this process."""
+    argv = sys.argv
+    sys.argv = [tool, *map(str, args)]
+    try:
+        runpy.run_path(
+            osp.join(repo_root, 'tools', 'analysis', tool),
+            run_name='__main__')
+    finally:
+        sys.argv = argv
+
+
+def _rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_knowledge_quantification_tool(setup):
+    out = str(setup['tmp'] / 'kq')
+    run_tool('analysis/knowledge_quantification.py', CONFIG, *setup['ckpts'],
+             '--names', 'a', 'b', '--num-images', '2', '--steps', '3',
+             '--num-noise', '1', '--out-dir', out, *setup['options'])
+    summary = _rows(osp.join(out, 'knowledge.csv'))
+    assert [r['model'] for r in summary] == ['a', 'b']
+    assert set(summary[0]) == {
+        'model', 'checkpoint', 'num_images', 'h_bar', 'h_bar_std', 'iou'
+    }
+    per_image = _rows(osp.join(out, 'knowledge_per_image.csv'))
+    assert len(per_image) == 4
+    assert osp.isfile(osp.join(out, 'knowledge.md'))
+    for row in per_image[:2]:
+        assert osp.isfile(
+            osp.join(out, 'maps', f"{int(row['index']):05d}.png"))
+
+
+def test_cka_similarity_tool(setup, repo_root):
+    out = str(setup['tmp'] / 'cka')
+    a = setup['ckpts'][0]
+    _run_in_process(repo_root, 'cka_similarity.py', CONFIG, a, CONFIG, a,
+                    '--layers-a', 'backbone.layer2', 'neck', '--layers-b',
+                    'neck', '--num-samples', '24', '--out-dir', out,
+                    *setup['options'])
+    rows = _rows(osp.join(out, 'cka.csv'))
+    assert [(r['kernel'], r['layer_a'], r['layer_b'])
+            for r in rows] == [('linear', 'backbone.layer2', 'neck'),
+                               ('linear', 'neck', 'neck'),
+                               ('rbf', 'backbone.layer2', 'neck'),
+                               ('rbf', 'neck', 'neck')]
+    values = [float(r['cka']) for r in rows]
+    assert all(0 <= v < 0.999 for v in values[::2])
+    # the model against itself: 1 on the matching layer
+    assert values[1] == pytest.approx(1.0, abs=1e-6)
+    assert values[3] == pytest.approx(1.0, abs=1e-6)
+    for name in ('cka.md', 'cka_linear.png', 'cka_rbf.png'):
+        assert osp.isfile(osp.join(out, name))
+
+
+def test_tsne_tool(setup, repo_root):
+    out = str(setup['tmp'] / 'tsne')
+    _run_in_process(repo_root, 'tsne.py', CONFIG, setup['ckpts'][0],
+                    '--classes', '1', '3', '7', '--num-samples', '30',
+                    '--max-iter', '250', '--out-dir', out, *setup['options'])
+    summary = _rows(osp.join(out, 'tsne_summary.csv'))
+    assert [r['label'] for r in summary] == ['1', '3', '7']
+    assert sum(int(r['num_points']) for r in summary) == 30
+    points = _rows(osp.join(out, 'tsne_points.csv'))
+    assert len(points) == 30 and {p['label']
+                                  for p in points} == {'1', '3', '7'}
+    assert osp.isfile(osp.join(out, 'tsne.png'))
+    assert osp.isfile(osp.join(out, 'tsne_summary.md'))
+
+
+def test_knn_eval_tool(setup, repo_root):
+    out = str(setup['tmp'] / 'knn')
+    _run_in_process(repo_root, 'knn_eval.py', CONFIG, setup['ckpts'][0], '--k',
+                    '1', '10', '--num-samples', '30', '--num-bank', '60',
+                    '--out-dir', out, *setup['options'])
+    rows = _rows(osp.join(out, 'knn.csv'))
+    assert [r['k'] for r in rows] == ['1', '10']
+    assert all(0 <= float(r['top1']) <= float(r['top5']) <= 100 for r in rows)
+    assert rows[0]['num_bank'] == '60' and rows[0]['num_queries'] == '30'
+    assert osp.isfile(osp.join(out, 'knn.png'))
+    assert osp.isfile(osp.join(out, 'knn.md'))
+
+
+def test_linear_probe_tool(setup, repo_root):
+    out = str(setup['tmp'] / 'lp')
+    _run_in_process(repo_root, 'linear_probe.py', CONFIG, setup['ckpts'][0],
+                    '--num-train', '60', '--num-samples', '30', '--epochs',
+                    '5', '--lr', '0.1', '--milestones', '3', '--normalize',
+                    'standardize', '--out-dir', out, *setup['options'])
+    rows = _rows(osp.join(out, 'linear_probe.csv'))
+    assert len(rows) == 1
+    assert rows[0]['num_train'] == '60' and rows[0]['num_val'] == '30'
+    assert 0 <= float(rows[0]['top1']) <= 100
+    assert osp.isfile(osp.join(out, 'linear_probe_loss.png'))
+    assert osp.isfile(osp.join(out, 'linear_probe.md'))
