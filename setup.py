@@ -47,7 +47,7 @@ def add_mim_extension() -> None:
     for name in ['configs', 'tools', 'model-index.yml']:
         src = osp.join(ROOT, name)
         dst = osp.join(mim_path, name)
-        if not osp.exists(src):
+        if mode == 'copy' and not osp.exists(src):
             continue
         if osp.lexists(dst):
             if osp.isdir(dst) and not osp.islink(dst):

@@ -97,6 +97,7 @@ fi
 
 say "OpenMMLab packages and test tools"
 pip_ install -q -r "$ROOT/requirements.txt"
+pip_ install -q --no-deps -r "$ROOT/requirements/mim.txt"
 pip_ install -q --no-deps --no-build-isolation -e "$ROOT"
 "$PY" -c "import mmcv.ops, mmseg.models, mmpretrain.models, mmdlkd"
 echo "$want_stamp" > "$VENV/.mmdlkd-stamp"

@@ -1,6 +1,7 @@
 # mmpretrain's runtime for iteration-based schedules: checkpoints and logs
 # counted in iterations; only the latest checkpoint is kept.
 _base_ = ['mmpretrain::_base_/default_runtime.py']
+log_processor = dict(by_epoch=False)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(

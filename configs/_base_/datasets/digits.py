@@ -19,7 +19,9 @@ test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=64,
     num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # Iteration-based schedules: an endless sampler, so mmengine never pauses
+    # (2 s) between the epochs of a small training set.
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

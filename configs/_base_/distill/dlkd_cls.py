@@ -11,9 +11,8 @@
 # scale those weights were tuned with.
 model = dict(
     type='mmdlkd.Distiller',
-    # None: the student's preprocessor. Without the key, mmengine's Runner
-    # would put the config's top-level data_preprocessor here.
-    data_preprocessor=None,
+    # No data_preprocessor key: mmengine's Runner passes the config's
+    # top-level one (mmpretrain style), as it does for a plain classifier.
     distill=dict(
         recorders=dict(
             student=dict(feat=dict(source='neck', index=-1)),

@@ -3,9 +3,8 @@
 # student's own CE. Children set `student`, `teacher`, `teacher_ckpt`.
 model = dict(
     type='mmdlkd.Distiller',
-    # None: the student's preprocessor. Without the key, mmengine's Runner
-    # would put the config's top-level data_preprocessor here.
-    data_preprocessor=None,
+    # No data_preprocessor key: mmengine's Runner passes the config's
+    # top-level one (mmpretrain style), as it does for a plain classifier.
     distill=dict(
         recorders=dict(
             student=dict(logits='head.fc'), teacher=dict(logits='head.fc')),
