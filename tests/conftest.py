@@ -35,9 +35,11 @@ def digits_root(tmp_path_factory) -> str:
 
 @pytest.fixture(autouse=True)
 def restore_default_scope():
-    """Undo ``init_default_scope`` calls, so tests cannot leak a scope."""
+    """Each test starts with no default scope, and its own
+    ``init_default_scope`` calls are undone afterwards."""
     from mmengine.registry import DefaultScope
     saved = DefaultScope._instance_dict.copy()
+    DefaultScope._instance_dict.clear()
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(saved)

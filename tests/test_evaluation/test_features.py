@@ -11,7 +11,7 @@ from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
                                pool_feature)
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def tiny_cfg(repo_root, digits_root):
     cfg = Config.fromfile(
         osp.join(repo_root, 'tests/data/configs/tiny_resnet_digits.py'))

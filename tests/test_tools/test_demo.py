@@ -20,8 +20,8 @@ def test_demo_runs_every_stage_and_writes_results(digits_root, tmp_path):
     with open(work_dir / 'results.csv') as f:
         rows = list(csv.DictReader(f))
     assert [r['model'] for r in rows] == [
-        'teacher (ResNet-20, all data)', 'student alone (ResNet-8, 10%)',
-        'KD', 'DLKD', 'DLKD + KD'
+        'teacher (ResNet-20, all data)', 'student alone (ResNet-8, 10%)', 'KD',
+        'DLKD', 'DLKD + KD'
     ]
     for row in rows:
         assert 0.0 <= float(row['top1_mean']) <= 100.0

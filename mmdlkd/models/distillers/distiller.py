@@ -16,6 +16,7 @@ from .views import (concat_views, gather_labels, student_task_loss,
                     teacher_forward)
 
 _DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs')
+_TEACHER_DTYPES = dict(fp16=torch.float16, bf16=torch.bfloat16)
 
 
 @MODELS.register_module()
@@ -55,6 +56,13 @@ class Distiller(BaseModel):
             see ``docs/distiller.md``. Defaults to None (no distillation).
         data_preprocessor (dict, optional): Defaults to None, which uses
             the student's own data preprocessor.
+        teacher_dtype (str, optional): ``'fp16'`` or ``'bf16'`` runs the
+            frozen teacher (weights and input) in half precision; recorded
+            teacher features are cast back to float32 for the losses.
+            Defaults to None (float32).
+        teacher_channels_last (bool): Run the teacher in channels-last
+            memory format (its recorded features come back contiguous).
+            Defaults to False.
     """
 
     def __init__(self,
@@ -66,8 +74,13 @@ class Distiller(BaseModel):
                  task_loss_views: str = 'original',
                  num_views: Optional[int] = None,
                  distill: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 teacher_dtype: Optional[str] = None,
+                 teacher_channels_last: bool = False) -> None:
         super().__init__()
+        if teacher_dtype is not None and teacher_dtype not in _TEACHER_DTYPES:
+            raise ValueError('teacher_dtype must be None, '
+                             f'{list(_TEACHER_DTYPES)}, got {teacher_dtype!r}')
         if task_loss_views not in ('original', 'all'):
             raise ValueError("task_loss_views must be 'original' or 'all', "
                              f'got {task_loss_views!r}')
@@ -121,12 +134,30 @@ class Distiller(BaseModel):
             getattr(self.teacher, 'data_preprocessor', None))
         if teacher_norm is None:
             self._warn_if_norm_differs()
+        # after the norm checks, which read the teacher's preprocessor
+        self.teacher_dtype = _TEACHER_DTYPES.get(teacher_dtype)
+        self.teacher_channels_last = teacher_channels_last
+        if self.teacher_dtype is not None:
+            self.teacher.to(self.teacher_dtype)
+        if teacher_channels_last:
+            self.teacher.to(memory_format=torch.channels_last)
 
     def _build_preprocessor(self, cfg: Optional[dict],
                             student: dict) -> nn.Module:
         if cfg is None:
+            if student.get('data_preprocessor') is None:
+                raise ValueError(
+                    'Distiller: data_preprocessor=None means "the '
+                    "student's\", but the student config has none (its "
+                    'default would not normalise the images). mmpretrain '
+                    'configs keep it at the top level: leave '
+                    "model.data_preprocessor out so mmengine's Runner "
+                    'passes it in, or set it explicitly.')
             return self.student.data_preprocessor
         cfg = copy.deepcopy(dict(cfg))
+        # mmpretrain configs give the top-level preprocessor without a type
+        # (its models default it); the student's type is the right default.
+        cfg.setdefault('type', type(self.student.data_preprocessor))
         kind = cfg.get('type')
         name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
         if (name.endswith('MultiViewDataPreprocessor')
@@ -155,6 +186,21 @@ class Distiller(BaseModel):
                 "batch. Set teacher_norm='teacher' to re-normalise it.",
                 logger='current',
                 level=30)
+
+    def _teacher_input(self, batch: torch.Tensor) -> torch.Tensor:
+        if self.teacher_dtype is not None:
+            batch = batch.to(self.teacher_dtype)
+        if self.teacher_channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        return batch
+
+    def _teacher_output(self, value):
+        """A recorded teacher tensor as float32, contiguous."""
+        if not isinstance(value, torch.Tensor) or not (
+                self.teacher_dtype is not None or self.teacher_channels_last):
+            return value
+        dtype = torch.float32 if value.is_floating_point() else value.dtype
+        return value.to(dtype, memory_format=torch.contiguous_format)
 
     def train(self, mode: bool = True) -> 'Distiller':
         """Set the train mode; the teacher always stays in ``eval()``."""
@@ -213,7 +259,7 @@ class Distiller(BaseModel):
         try:
             with torch.no_grad(), self.teacher_recorders.recording():
                 t_batch = batch if self.renorm is None else self.renorm(batch)
-                teacher_forward(self.teacher, t_batch,
+                teacher_forward(self.teacher, self._teacher_input(t_batch),
                                 self.teacher_recorders.sources())
             with self.student_recorders.recording():
                 losses = student_task_loss(self.student, batch, num_views,
@@ -229,7 +275,8 @@ class Distiller(BaseModel):
                                          n).to(batch.device)
                 model, _, name = source.partition('.')
                 if model == 'teacher':
-                    return self.teacher_recorders.get(name)
+                    return self._teacher_output(
+                        self.teacher_recorders.get(name))
                 return self.student_recorders.get(name)
 
             losses.update(

@@ -1,13 +1,14 @@
 """Knowledge alignment loss (DLKD, eq. 3 and eq. 13)."""
 from typing import Optional
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmdlkd.registry import MODELS
 from .utils import (check_dims, full_precision, match_spatial, resize_labels,
-                    upcast, zero_loss)
+                    upcast)
 
 
 @MODELS.register_module()
@@ -110,7 +111,8 @@ class AlignLoss(nn.Module):
                     raise ValueError(f'valid_mask of shape '
                                      f'{tuple(valid_mask.shape)} does not '
                                      f'fit the loss map {tuple(dist.shape)}')
-                if not bool(mask.any()):
-                    return zero_loss(s_feat)
-                loss = dist[mask].mean()
+                # masked mean without a host sync (no boolean indexing);
+                # no valid pixel gives 0, still connected to the graph
+                loss = torch.where(mask, dist,
+                                   0.).sum() / mask.sum().clamp(min=1)
         return loss * self.loss_weight

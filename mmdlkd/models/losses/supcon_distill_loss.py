@@ -54,6 +54,39 @@ def supcon_terms(anchors: Tensor,
     return -pos_sum[valid] / num_pos[valid]
 
 
+def masked_supcon_sum(anchors: Tensor,
+                      anchor_labels: Tensor,
+                      samples: Tensor,
+                      sample_labels: Tensor,
+                      valid: Tensor,
+                      tau: float,
+                      exclude_self: bool = False) -> tuple:
+    """:func:`supcon_terms` on the rows where ``valid`` holds, without a
+    host-device synchronisation (no boolean indexing, no ``bool(tensor)``).
+
+    Anchors and samples are row-aligned (``valid`` ``[A]`` masks both).
+    Invalid rows are neither anchors nor contrasted samples.
+
+    Returns:
+        tuple[Tensor, Tensor]: The sum of the per-anchor losses of the valid
+        anchors that have a positive, and how many there are.
+    """
+    logits = anchors @ samples.t() / tau
+    drop = ~valid[None, :].expand_as(logits)
+    pos = (anchor_labels[:, None] == sample_labels[None, :]) & ~drop
+    if exclude_self:
+        eye = torch.eye(
+            logits.shape[0], dtype=torch.bool, device=logits.device)
+        drop = drop | eye
+        pos = pos & ~eye
+    logits = logits.masked_fill(drop, torch.finfo(logits.dtype).min)
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    num_pos = pos.sum(dim=1)
+    use = valid & (num_pos > 0)
+    terms = -log_prob.masked_fill(~pos, 0.).sum(dim=1) / num_pos.clamp(min=1)
+    return torch.where(use, terms, 0.).sum(), use.sum()
+
+
 @MODELS.register_module()
 class SupConDistillLoss(nn.Module):
     r"""Label-aware InfoNCE between student and teacher embeddings.
@@ -150,6 +183,30 @@ class SupConDistillLoss(nn.Module):
         keep = labels != self.ignore_index
         return s[keep], t[keep], labels[keep]
 
+    def _static(self, s: Tensor, t: Tensor, labels: Tensor,
+                keep: Tensor) -> Tensor:
+        """The loss when no row needs sampling: ignored rows are masked
+        instead of dropped (same value, no host-device synchronisation)."""
+        s = F.normalize(s, dim=1, eps=self.eps)
+        t = F.normalize(t, dim=1, eps=self.eps)
+        if self.mode == 'cross':
+            parts = [
+                masked_supcon_sum(t, labels, s, labels, keep, self.tau),
+                masked_supcon_sum(s, labels, t, labels, keep, self.tau)
+            ]
+        else:
+            z = torch.cat([s, t], dim=0)
+            z_labels = torch.cat([labels, labels], dim=0)
+            parts = [
+                masked_supcon_sum(z, z_labels, z, z_labels,
+                                  torch.cat([keep, keep]), self.tau, True)
+            ]
+        # mean over the directions that have an anchor with a positive
+        means = [total / count.clamp(min=1) for total, count in parts]
+        found = [(count > 0).to(s.dtype) for _, count in parts]
+        return sum(m * f
+                   for m, f in zip(means, found)) / sum(found).clamp(min=1)
+
     def forward(self, s_feat: Tensor, t_feat: Tensor,
                 labels: Tensor) -> Tensor:
         """Compute the weighted supervised distillation loss.
@@ -187,6 +244,11 @@ class SupConDistillLoss(nn.Module):
                 t = t.permute(0, 2, 3, 1).flatten(0, 2)
                 labels = labels.flatten()
             keep = labels != self.ignore_index
+            if not self.gather and (self.max_samples is None
+                                    or labels.shape[0] <= self.max_samples):
+                if labels.numel() == 0:
+                    return zero_loss(s_feat, t_feat)
+                return self._static(s, t, labels, keep) * self.loss_weight
             if not bool(keep.all()):
                 s, t, labels = s[keep], t[keep], labels[keep]
             idx = random_subset(labels.shape[0], self.max_samples, s.device)

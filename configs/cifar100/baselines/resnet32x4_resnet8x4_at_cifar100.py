@@ -1,0 +1,16 @@
+# Baseline: attention transfer (3 stages, weight 1000 each),
+# resnet32x4 -> resnet8x4 on CIFAR-100, one view per image, KD-benchmark
+# protocol. Paper (Table I, numbers from SSKD/CRD): 74.26. Not yet
+# trained here.
+# Teacher: train configs/cifar100/teachers/resnet32x4_cifar100.py first.
+_base_ = ['../../_base_/distill/cifar100_at.py']
+model = dict(
+    student=dict(
+        backbone=dict(
+            _delete_=True, type='mmdlkd.CifarResNet', arch='resnet8x4'),
+        head=dict(in_channels=256)),
+    teacher=dict(
+        backbone=dict(
+            _delete_=True, type='mmdlkd.CifarResNet', arch='resnet32x4'),
+        head=dict(in_channels=256)),
+    teacher_ckpt='work_dirs/cifar100/teachers/resnet32x4/epoch_240.pth')

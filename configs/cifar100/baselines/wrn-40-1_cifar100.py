@@ -1,0 +1,11 @@
+# CIFAR-100 student alone: wrn40-1 (0.57M parameters with the 100-way FC)
+# under the KD-benchmark protocol. DLKD paper (Tables I-II): 72.24.
+_base_ = [
+    '../../_base_/models/cifar100_classifier.py',
+    '../../_base_/protocols/cifar100_240e_bs64.py',
+]
+custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
+model = dict(
+    _base_.cifar100_classifier,
+    backbone=dict(type='mmdlkd.WideResNet', depth=40, widen_factor=1),
+    head=dict(_base_.cifar100_classifier.head, in_channels=64))

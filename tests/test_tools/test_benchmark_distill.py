@@ -1,0 +1,71 @@
+"""tools/analysis/benchmark_distill.py on the digits demo configs (CPU)."""
+import importlib.util
+import json
+import math
+import os.path as osp
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO = osp.join(ROOT, 'configs', 'demo')
+CONFIGS = [
+    osp.join(DEMO, f'{name}_resnet20_resnet8_digits_10pct.py')
+    for name in ('kd', 'dlkd', 'dlkd_kd')
+]
+FAST = ['--iters', '2', '--warmup', '1', '--repeats', '1', '--batch-size', '8']
+
+
+def load_tool():
+    path = osp.join(ROOT, 'tools', 'analysis', 'benchmark_distill.py')
+    spec = importlib.util.spec_from_file_location('benchmark_distill', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return load_tool()
+
+
+def test_table_and_json(tool, tmp_path, capsys):
+    out = tmp_path / 'bench.json'
+    result = tool.main(
+        CONFIGS + FAST +
+        ['--names', 'kd', 'dlkd', 'dlkd_kd', '--no-memory', '--out',
+         str(out)])
+    methods = ['student', 'floor', 'kd', 'dlkd', 'dlkd_kd']
+    assert [r['method'] for r in result['rows']] == methods
+    assert result['reference'] == 'floor'
+    for row in result['rows']:
+        for key in ('ms', 'x_floor', 'x_student'):
+            for stat in ('median', 'min', 'max'):
+                value = row[key][stat]
+                assert math.isfinite(value) and value > 0, (row, key)
+        assert row['loss_finite']
+    floor = result['rows'][1]
+    assert floor['x_floor']['median'] == pytest.approx(1.0)
+    # the printed markdown table: header, separator, one row per method
+    lines = [
+        x for x in capsys.readouterr().out.splitlines() if x.startswith('|')
+    ]
+    header = [c.strip() for c in lines[0].strip('|').split('|')]
+    assert header == list(tool.COLUMNS)
+    assert [x.split('|')[1].strip() for x in lines[2:]] == methods
+    saved = json.loads(out.read_text())
+    assert saved['table'].splitlines() == lines
+    assert saved['batch_size'] == 8 and saved['crop'] == [32, 32]
+
+
+def test_cpu_memory_subprocess(tool):
+    args = tool.parse_args([CONFIGS[1]] + FAST)
+    student = tool.cpu_memory(args, 0)
+    floor = tool.cpu_memory(args, 1)
+    assert 0 <= student < 1024 and 0 <= floor < 1024
+
+
+def test_markdown_out(tool, tmp_path):
+    out = tmp_path / 'bench.md'
+    tool.main([CONFIGS[0]] + FAST + ['--no-memory', '--out', str(out)])
+    rows = out.read_text().splitlines()
+    assert len(rows) == 2 + 3  # student, floor, the KD config

@@ -1,0 +1,361 @@
+"""Time and measure distillation training steps against their floor.
+
+Variants, run in one process on the same inputs: ``student`` (the first
+config's student alone, view 0), ``floor`` (the first distiller without
+losses, connectors and student recorders; its teacher runs as far as any
+method's teacher recorders need) and one per distiller config. An iteration
+is a real mmengine ``train_step`` (preprocessing, forward, backward,
+optimizer step). Variants are interleaved in every repeat (rotated order);
+ratios are taken within a repeat (median and range) and of the minima.
+Memory: the growth over one step (after a warm-up step; weights, inputs and
+optimizer state excluded) of CUDA ``max_memory_allocated``, or on CPU of the
+peak RSS (``VmHWM``, reset via ``/proc/self/clear_refs``) in a fresh
+subprocess per variant with ``MALLOC_MMAP_THRESHOLD_=65536``. SyncBN becomes
+BN, nothing is downloaded. See docs/benchmarks.md.
+"""
+import argparse
+import copy
+import gc
+import json
+import math
+import os
+import os.path as osp
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+import mmdlkd  # noqa: F401
+from mmdlkd.models.distillers.teacher import (clear_pretrained,
+                                              load_teacher_config)
+from mmdlkd.models.distillers.views import model_kind
+from mmdlkd.registry import MODELS
+
+DISTILLER = 'mmdlkd.Distiller'
+SGD = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
+OPTIONS = (
+    ('--names', dict(nargs='+', help='method names (default: file names)')),
+    ('--cfg-options', dict(nargs='+', action=DictAction)),
+    ('--iters', dict(type=int, default=5, help='steps per timing')),
+    ('--warmup', dict(type=int, default=2, help='untimed steps first')),
+    ('--repeats', dict(type=int, default=3, help='interleaved timings')),
+    ('--batch-size', dict(type=int, help='default: train_dataloader')),
+    ('--num-views', dict(type=int, help='default: each model.num_views')),
+    ('--crop', dict(type=int, nargs=2, metavar=('H', 'W'))),
+    ('--device', dict(default='cpu', choices=['cpu', 'cuda'])),
+    ('--threads', dict(type=int, help='torch CPU threads')),
+    ('--teacher-dtype', dict(choices=['fp16', 'bf16'])),
+    ('--teacher-channels-last', dict(action='store_true')),
+    ('--load-teacher', dict(action='store_true', help='load teacher_ckpt')),
+    ('--no-memory', dict(action='store_true')),
+    ('--seed', dict(type=int, default=0)),
+    ('--out', dict(help='a .json or .md file')),
+    ('--memory-worker', dict(type=int, help=argparse.SUPPRESS)),
+)
+META = ('configs', 'iters', 'warmup', 'repeats', 'teacher_dtype',
+        'teacher_channels_last')
+COLUMNS = ('method', 'ms/iter median [min, max]', 'x floor median [min, max]',
+           'x floor min/min', 'x student median', 'x student min/min',
+           'peak MiB', 'delta MiB', 'loss finite')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('configs', nargs='+', help='distiller configs')
+    for flag, kwargs in OPTIONS:
+        parser.add_argument(flag, **kwargs)
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    return args
+
+
+def _plain(model: dict, crop) -> dict:
+    """A host model config for one device that downloads nothing."""
+
+    def to_bn(cfg) -> None:
+        for key, value in (cfg.items()
+                           if isinstance(cfg, dict) else enumerate(cfg)):
+            if key == 'norm_cfg' and isinstance(
+                    value,
+                    dict) and value.get('type') in ('SyncBN', 'MMSyncBN'):
+                value['type'] = 'BN'
+            elif isinstance(value, (dict, list)):
+                to_bn(value)
+
+    to_bn(model)
+    clear_pretrained(model)
+    prep = model.get('data_preprocessor') or {}
+    if crop is not None and 'size' in prep:
+        prep['size'] = tuple(crop)
+    return model
+
+
+def variant_configs(args) -> tuple:
+    """The variants' model configs and the shared settings."""
+    cfgs = [Config.fromfile(path) for path in args.configs]
+    for cfg in cfgs:
+        cfg.merge_from_dict(args.cfg_options or {})
+    names = args.names or [
+        osp.splitext(osp.basename(p))[0] for p in args.configs
+    ]
+    first, crop, methods = cfgs[0], args.crop, []
+    for name, cfg in zip(names, cfgs):
+        model, top = cfg.model.to_dict(), cfg.get('data_preprocessor')
+        # as mmengine's Runner does (mmpretrain keeps it at the top level)
+        host = model.get('student', model) if isinstance(
+            model.get('student'), dict) else model
+        if top is not None and host.get('data_preprocessor') is None:
+            host['data_preprocessor'] = copy.deepcopy(top.to_dict())
+        cfg.model = model
+        if model.get('type') != DISTILLER:
+            continue
+        model['teacher'] = _plain(
+            load_teacher_config(model['teacher']).to_dict(), None)
+        model['student'] = _plain(model['student'], crop)
+        if not args.load_teacher:
+            model['teacher_ckpt'] = None
+        if args.teacher_dtype or args.teacher_channels_last:
+            model.update(
+                teacher_dtype=args.teacher_dtype,
+                teacher_channels_last=args.teacher_channels_last)
+        methods.append((name, model))
+    base = methods[0][1] if methods else {}
+    student = (
+        copy.deepcopy(base['student']) if first.model['type'] == DISTILLER else
+        _plain(copy.deepcopy(first.model), crop))
+    variants = [('student', student)]
+    if methods:
+        recorders = {
+            f'm{idx}_{key}': spec
+            for idx, (_, model) in enumerate(methods)
+            for key, spec in (model.get('distill') or {}).get(
+                'recorders', {}).get('teacher', {}).items()
+        }
+        floor = dict(
+            copy.deepcopy(base),
+            distill=dict(recorders=dict(teacher=recorders)))
+        variants += [('floor', floor)] + methods
+    batch = args.batch_size or first.get('train_dataloader', {}).get(
+        'batch_size', 2)
+    views = args.num_views or base.get('num_views') or 1
+    size = (student.get('data_preprocessor') or {}).get('size')
+    crop = tuple(crop or size or (32, 32))
+    optim = first.get('optim_wrapper') or SGD
+    return first.get('default_scope'), variants, batch, views, crop, optim
+
+
+def make_data(model, batch: int, views: int, crop, seed: int) -> dict:
+    """Synthetic packed samples (uint8 images, labels) for the model."""
+    student = getattr(model, 'student', model)
+    gen = torch.Generator().manual_seed(seed)
+    h, w = crop
+    images = [[
+        torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
+        for _ in range(batch)
+    ] for _ in range(views)]
+    samples = []
+    if model_kind(student) == 'seg':
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+        for _ in range(batch):
+            seg = torch.randint(
+                0, student.decode_head.num_classes, (1, h, w), generator=gen)
+            seg[:, :h // 8] = 255  # some ignored pixels, as in Cityscapes
+            sample = SegDataSample(metainfo=dict(img_shape=(h, w)))
+            sample.gt_sem_seg = PixelData(data=seg)
+            samples.append(sample)
+    elif model_kind(student) == 'cls':
+        from mmpretrain.structures import DataSample
+        labels = torch.randint(
+            0, student.head.num_classes, (batch, ), generator=gen)
+        samples = [DataSample().set_gt_label(int(y)) for y in labels]
+    else:
+        raise NotImplementedError(f'no synthetic data for {type(student)}')
+    inputs = images[0] if views == 1 else [tuple(v) for v in images]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def build_all(args, only=None) -> dict:
+    """``{name: (model, optim_wrapper, data)}`` (only variant ``only``)."""
+    scope, variants, batch, views, crop, optim = variant_configs(args)
+    init_default_scope(scope or 'mmdlkd')
+    built = {}
+    for idx, (name, cfg) in enumerate(variants):
+        if only is not None and idx != only:
+            continue
+        torch.manual_seed(args.seed)
+        model = MODELS.build(copy.deepcopy(cfg)).to(args.device).train()
+        wrapper = build_optim_wrapper(model, copy.deepcopy(optim))
+        # each method with its own views (model.num_views), the floor with
+        # the first distiller's; --num-views overrides all distillers
+        own = 1 if name == 'student' else (
+            views if args.num_views else cfg.get('num_views') or 1)
+        data = make_data(model, batch, own, crop, args.seed)
+        built[name] = (model, wrapper, data)
+    return built, dict(batch_size=batch, num_views=views, crop=list(crop))
+
+
+def run_steps(model, wrapper, data: dict, num: int, device: str) -> tuple:
+    """Seconds per step over ``num`` steps, and the last total loss."""
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(num):
+        log = model.train_step(dict(data), wrapper)
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    loss = log['loss']
+    loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
+    return (time.perf_counter() - start) / max(num, 1), loss
+
+
+def step_memory(model, wrapper, data: dict, device: str) -> float:
+    """Peak memory growth (MiB) over one step (CUDA allocator or RSS)."""
+    gc.collect()
+    if device == 'cuda':
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        run_steps(model, wrapper, data, 1, device)
+        return (torch.cuda.max_memory_allocated() - base) / 2**20
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # reset VmHWM to the current RSS
+    kib = {}
+    for key in ('VmRSS', 'VmHWM'):
+        if key == 'VmHWM':
+            run_steps(model, wrapper, data, 1, device)
+        with open('/proc/self/status') as f:
+            kib[key] = next(
+                int(x.split()[1]) for x in f if x.startswith(key + ':'))
+    return (kib['VmHWM'] - kib['VmRSS']) / 1024
+
+
+def cpu_memory(args, index: int) -> float:
+    """:func:`step_memory` of variant ``index`` in a fresh subprocess."""
+    argv = [a for a in args.argv if a != '--no-memory']
+    proc = subprocess.run([
+        sys.executable,
+        osp.abspath(__file__), *argv, '--memory-worker',
+        str(index)
+    ],
+                          env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536'),
+                          capture_output=True,
+                          text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith('MEMORY '):
+            return float(line[7:])
+    raise RuntimeError(f'memory worker {index} failed:\n{proc.stderr[-3000:]}')
+
+
+def _stats(values: list) -> dict:
+    return dict(
+        median=statistics.median(values), min=min(values), max=max(values))
+
+
+def benchmark(args) -> dict:
+    """Run all variants; return the results as a dict."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    built, shared = build_all(args)
+    names = list(built)
+    times, finite = {n: [] for n in names}, {}
+    for name in names:
+        run_steps(*built[name], args.warmup, args.device)
+    for rep in range(args.repeats):
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            sec, loss = run_steps(*built[name], args.iters, args.device)
+            times[name].append(sec)
+            finite[name] = math.isfinite(loss)
+    ref = 'floor' if 'floor' in names else 'student'
+    rows = []
+    for idx, name in enumerate(names):
+        row = dict(method=name, ms=_stats([t * 1e3 for t in times[name]]))
+        for other in ('floor', 'student'):
+            if other in names:
+                ratios = [a / b for a, b in zip(times[name], times[other])]
+                row[f'x_{other}'] = dict(
+                    _stats(ratios),
+                    of_min=min(times[name]) / min(times[other]))
+        if not args.no_memory:
+            row['mem_mib'] = (
+                cpu_memory(args, idx) if args.device == 'cpu' else step_memory(
+                    *built[name], args.device))
+        rows.append(dict(row, loss_finite=finite[name]))
+    for row in rows:
+        if 'mem_mib' in row:
+            row['mem_delta_mib'] = row['mem_mib'] - rows[names.index(
+                ref)]['mem_mib']
+    if args.device == 'cuda':
+        device = torch.cuda.get_device_name()
+    else:
+        with open('/proc/cpuinfo') as f:
+            device = re.search(r'model name\s*:\s*(.*)', f.read()).group(1)
+    meta = {k: getattr(args, k) for k in META}
+    return dict(
+        meta,
+        **shared,
+        device=device,
+        reference=ref,
+        rows=rows,
+        threads=torch.get_num_threads(),
+        torch=torch.__version__)
+
+
+def to_markdown(result: dict) -> str:
+    """The results as a markdown table (:data:`COLUMNS`)."""
+
+    def fmt(d: dict, key: str, spec: str) -> str:
+        val = (d or {}).get(key)
+        if isinstance(val, dict):  # median [min, max]
+            return '{:{s}} [{:{s}}, {:{s}}]'.format(
+                val['median'], val['min'], val['max'], s=spec)
+        return '-' if val is None else f'{val:{spec}}'
+
+    lines = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS)]
+    for r in result['rows']:
+        x_f, x_s = r.get('x_floor'), r.get('x_student')
+        cells = [
+            r['method'],
+            fmt(r, 'ms', '.1f'),
+            fmt(r, 'x_floor', '.3f'),
+            fmt(x_f, 'of_min', '.3f'),
+            fmt(x_s, 'median', '.3f'),
+            fmt(x_s, 'of_min', '.3f'),
+            fmt(r, 'mem_mib', '.0f'),
+            fmt(r, 'mem_delta_mib', '+.0f'),
+            str(r['loss_finite'])
+        ]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    if args.memory_worker is not None:  # see cpu_memory
+        built, _ = build_all(args, only=args.memory_worker)
+        model, wrapper, data = next(iter(built.values()))
+        run_steps(model, wrapper, data, 1, 'cpu')  # lazy init, optim state
+        return print(f'MEMORY {step_memory(model, wrapper, data, "cpu")}')
+    result = benchmark(args)
+    table = to_markdown(result)
+    print(f"{result['device']}, {result['threads']} threads, torch "
+          f"{result['torch']}, batch {result['batch_size']} x "
+          f"{result['num_views']} views, crop {result['crop']}\n{table}")
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            if args.out.endswith('.md'):
+                f.write(table + '\n')
+            else:
+                json.dump(dict(result, table=table), f, indent=2)
+    return result
+
+
+if __name__ == '__main__':
+    main()
