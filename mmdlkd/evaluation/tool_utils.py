@@ -125,3 +125,50 @@ def names_for(paths: Sequence[str], names: Optional[Sequence[str]]) -> list:
             raise ValueError(f'{len(names)} names for {len(paths)} models')
         return list(names)
     return [osp.splitext(osp.basename(p))[0] if p else 'init' for p in paths]
+
+
+def reference_and_eval_features(cfg: Config, args: argparse.Namespace,
+                                ref_split: str,
+                                ref_num: Optional[int]) -> tuple:
+    """Features of a reference split and of the evaluated split.
+
+    Used by the k-NN (reference = the bank) and linear-probe (reference =
+    the probe's training set) tools. The reference split is read with the
+    evaluated split's pipeline (no training augmentation).
+
+    Args:
+        cfg (Config): The loaded config.
+        args (argparse.Namespace): The tool's arguments (``checkpoint``,
+            ``device``, ``layer``, ``submodule``, ``split``,
+            ``num_samples``, ``batch_size``, ``seed``).
+        ref_split (str): ``'train'``, ``'val'`` or ``'test'``.
+        ref_num (int, optional): Size of the reference subset.
+
+    Returns:
+        tuple[dict, dict]: :func:`extract_features` results of the
+        reference and the evaluated split.
+    """
+    from .data import build_eval_dataloader
+    from .features import FeatureExtractor, build_model, extract_features
+    test_pipeline = cfg[f'{args.split}_dataloader'].dataset.get('pipeline')
+    torch.manual_seed(args.seed)
+    model = build_model(cfg, args.checkpoint or None, args.device)
+    extractor = FeatureExtractor(model, [args.layer], args.submodule)
+    reference = extract_features(
+        extractor,
+        build_eval_dataloader(
+            cfg,
+            ref_split,
+            ref_num,
+            pipeline=test_pipeline,
+            batch_size=args.batch_size,
+            seed=args.seed))
+    evaluated = extract_features(
+        extractor,
+        build_eval_dataloader(
+            cfg,
+            args.split,
+            args.num_samples,
+            batch_size=args.batch_size,
+            seed=args.seed))
+    return reference, evaluated

@@ -14,12 +14,11 @@ import os
 import os.path as osp
 
 import matplotlib
-import torch
 
 import mmdlkd  # noqa: F401
-from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
-                               build_model, extract_features, knn_accuracy)
+from mmdlkd.evaluation import knn_accuracy
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
+                                          reference_and_eval_features,
                                           write_table)
 
 matplotlib.use('Agg')
@@ -49,27 +48,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    test_pipeline = cfg[f'{args.split}_dataloader'].dataset.get('pipeline')
-    torch.manual_seed(args.seed)
-    model = build_model(cfg, args.checkpoint or None, args.device)
-    extractor = FeatureExtractor(model, [args.layer], args.submodule)
-    bank = extract_features(
-        extractor,
-        build_eval_dataloader(
-            cfg,
-            args.bank_split,
-            args.num_bank,
-            pipeline=test_pipeline,
-            batch_size=args.batch_size,
-            seed=args.seed))
-    query = extract_features(
-        extractor,
-        build_eval_dataloader(
-            cfg,
-            args.split,
-            args.num_samples,
-            batch_size=args.batch_size,
-            seed=args.seed))
+    bank, query = reference_and_eval_features(cfg, args, args.bank_split,
+                                              args.num_bank)
     temperature = args.temperature if args.temperature > 0 else None
     num_classes = int(max(bank['labels'].max(), query['labels'].max())) + 1
     rows = []

@@ -18,13 +18,11 @@ import os
 import os.path as osp
 
 import matplotlib
-import torch
 
 import mmdlkd  # noqa: F401
-from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
-                               build_model, extract_features,
-                               train_linear_probe)
+from mmdlkd.evaluation import train_linear_probe
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
+                                          reference_and_eval_features,
                                           write_table)
 
 matplotlib.use('Agg')
@@ -55,27 +53,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    test_pipeline = cfg[f'{args.split}_dataloader'].dataset.get('pipeline')
-    torch.manual_seed(args.seed)
-    model = build_model(cfg, args.checkpoint or None, args.device)
-    extractor = FeatureExtractor(model, [args.layer], args.submodule)
-    train = extract_features(
-        extractor,
-        build_eval_dataloader(
-            cfg,
-            args.train_split,
-            args.num_train,
-            pipeline=test_pipeline,
-            batch_size=args.batch_size,
-            seed=args.seed))
-    val = extract_features(
-        extractor,
-        build_eval_dataloader(
-            cfg,
-            args.split,
-            args.num_samples,
-            batch_size=args.batch_size,
-            seed=args.seed))
+    train, val = reference_and_eval_features(cfg, args, args.train_split,
+                                             args.num_train)
     print('\ntraining the linear classifier')
     result = train_linear_probe(
         train['feats'][args.layer],
