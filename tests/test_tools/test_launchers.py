@@ -104,3 +104,22 @@ def test_train_missing_config_names_it(monkeypatch):
     monkeypatch.setattr(sys, 'argv', ['train.py', 'configs/nope.py'])
     with pytest.raises(FileNotFoundError, match='configs/nope.py'):
         train.build_config(train.parse_args())
+
+
+def test_slurm_test_builds_srun_command(recorder_bin):
+    argv = _run_script('slurm_test.sh', ['part', 'job', CONFIG, 'c.pth'],
+                       recorder_bin)
+    assert argv[0].endswith('srun') and '--ntasks=8' in argv
+    assert argv[-3:] == [CONFIG, 'c.pth', '--launcher=slurm']
+    assert argv[-4].endswith('tools/test.py')
+
+
+def test_make_test_skip_setup_uses_the_given_python():
+    out = subprocess.run(
+        ['make', '-n', 'test', 'SKIP_SETUP=1', 'PYTHON=python'],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True).stdout
+    assert 'setup_env.sh' not in out
+    assert 'python -m pytest tests' in out

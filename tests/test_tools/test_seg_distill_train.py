@@ -5,6 +5,7 @@ local checkpoint and shrunk to a ResNet-18 backbone (its decoder keeps the
 R101-D8 widths, so the connectors are the shipped ones); then the exported
 student is tested by tools/test.py with mmseg's own PSPNet R18-D8 config.
 """
+import glob
 import json
 import os.path as osp
 import re
@@ -134,6 +135,17 @@ def test_headline_trains_exports_and_tests(cityscapes_root, teacher_ckpt,
     # validated at the end of training (same weights, same val images)
     assert json.loads(metrics.read_text())['mIoU'] == pytest.approx(
         last_miou, abs=0.01)
+    # and works with mmseg's inference API (README)
+    from mmseg.apis import inference_model, init_model
+    cfg = Config.fromfile(MMSEG_R18)
+    cfg.merge_from_dict(data_options(cityscapes_root, prefix='model.'))
+    model = init_model(cfg, str(student), device='cpu')
+    image = sorted(
+        glob.glob(
+            osp.join(cityscapes_root, 'leftImg8bit', 'val', '*', '*.png')))[0]
+    pred = inference_model(model, image).pred_sem_seg.data
+    assert tuple(pred.shape) == (1, 64, 128)
+    assert int(pred.max()) < 19
 
 
 @pytest.mark.parametrize('config, loss', [(CWD, 'loss_cwd'),
