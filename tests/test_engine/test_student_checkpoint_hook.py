@@ -2,23 +2,13 @@
 import copy
 import os.path as osp
 
-import pytest
 import torch
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 from mmpretrain.structures import DataSample
+from tiny_models import cls_model
 from torch.utils.data import Dataset
 
 from mmdlkd.registry import MODELS
-
-
-@pytest.fixture(autouse=True)
-def restore_default_scope():
-    """Undo the global default scope the Runner sets."""
-    saved = DefaultScope._instance_dict.copy()
-    yield
-    DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(saved)
 
 
 class TinyDataset(Dataset):
@@ -35,41 +25,16 @@ class TinyDataset(Dataset):
             inputs=img, data_samples=DataSample().set_gt_label(idx % 5))
 
 
-def classifier(base):
-    return dict(
-        type='ImageClassifier',
-        data_preprocessor=dict(
-            type='ClsDataPreprocessor',
-            num_classes=5,
-            mean=[127.] * 3,
-            std=[64.] * 3),
-        backbone=dict(
-            type='ResNet_CIFAR',
-            depth=18,
-            stem_channels=16,
-            base_channels=base,
-            num_stages=2,
-            strides=(1, 2),
-            dilations=(1, 1),
-            out_indices=(1, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=5,
-            in_channels=2 * base,
-            loss=dict(type='CrossEntropyLoss')))
-
-
 def test_student_files_beside_checkpoints(tmp_path):
     torch.manual_seed(3)
-    teacher = MODELS.build(dict(classifier(32), _scope_='mmpretrain'))
+    teacher = MODELS.build(dict(cls_model(32), _scope_='mmpretrain'))
     teacher_state = copy.deepcopy(teacher.state_dict())
     teacher_ckpt = str(tmp_path / 'teacher.pth')
     torch.save(dict(state_dict=teacher_state), teacher_ckpt)
     model = dict(
         type='mmdlkd.Distiller',
-        student=classifier(16),
-        teacher=classifier(32),
+        student=cls_model(16),
+        teacher=cls_model(32),
         teacher_ckpt=teacher_ckpt,
         distill=dict(
             recorders=dict(
@@ -111,7 +76,7 @@ def test_student_files_beside_checkpoints(tmp_path):
     assert not osp.exists(tmp_path / 'iter_1_student.pth')
     assert osp.exists(tmp_path / 'iter_2_student.pth')
     path = str(tmp_path / 'iter_3_student.pth')
-    plain = MODELS.build(dict(classifier(16), _scope_='mmpretrain'))
+    plain = MODELS.build(dict(cls_model(16), _scope_='mmpretrain'))
     ckpt = load_checkpoint(plain, path, strict=True)
     assert ckpt['meta']['iter'] == 3
     assert ckpt['meta']['dataset_meta']['classes'][0] == 'a'

@@ -8,6 +8,7 @@ import torch
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint, save_checkpoint
 from mmpretrain.structures import DataSample
+from tiny_models import cls_model
 
 from mmdlkd.registry import MODELS
 
@@ -22,36 +23,11 @@ def load_tool():
     return module
 
 
-def classifier(base):
-    return dict(
-        type='ImageClassifier',
-        data_preprocessor=dict(
-            type='ClsDataPreprocessor',
-            num_classes=5,
-            mean=[127.] * 3,
-            std=[64.] * 3),
-        backbone=dict(
-            type='ResNet_CIFAR',
-            depth=18,
-            stem_channels=16,
-            base_channels=base,
-            num_stages=2,
-            strides=(1, 2),
-            dilations=(1, 1),
-            out_indices=(1, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=5,
-            in_channels=2 * base,
-            loss=dict(type='CrossEntropyLoss')))
-
-
 def distiller_cfg():
     return dict(
         type='mmdlkd.Distiller',
-        student=classifier(16),
-        teacher=classifier(32),
+        student=cls_model(16),
+        teacher=cls_model(32),
         distill=dict(
             recorders=dict(
                 student=dict(f=dict(source='neck', index=0)),
@@ -86,7 +62,7 @@ def test_export_then_strict_reload_same_predictions(tmp_path):
                 }), src)
         dst = str(tmp_path / 'out' / 'student.pth')
         assert tool.main([src, dst]) == 0
-        plain = MODELS.build(classifier(16)).eval()
+        plain = MODELS.build(cls_model(16)).eval()
         ckpt = load_checkpoint(plain, dst, strict=True)
         assert ckpt['meta']['dataset_meta']['classes'] == list('abcde')
         assert ckpt['meta']['exported_from'] == src
