@@ -2,7 +2,8 @@
 # a CIFAR ResNet-8 teacher (its checkpoint is written by the test and given
 # with --cfg-options model.teacher_ckpt=...) and a CIFAR ResNet-8 student,
 # distilled with KD on the logits and an aligned pooled feature.
-_base_ = ['mmpretrain::_base_/default_runtime.py']
+# Data, pipelines and optimizer: those of tiny_resnet_digits.py.
+_base_ = ['./tiny_resnet_digits.py']
 custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 classifier = dict(
     type='ImageClassifier',
@@ -20,6 +21,7 @@ classifier = dict(
         in_channels=64,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 model = dict(
+    _delete_=True,
     type='mmdlkd.Distiller',
     student=classifier,
     teacher=classifier,
@@ -40,41 +42,13 @@ model = dict(
             loss_kd=dict(s_logits='student.logits', t_logits='teacher.logits'),
             loss_align=dict(
                 s_feat=('student.feat', 'align'), t_feat='teacher.feat'))))
-data_root = 'data/digits'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='PackInputs')
-]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='val',
-        pipeline=test_pipeline))
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
 param_scheduler = dict(
-    type='MultiStepLR', by_epoch=False, milestones=[6, 10], gamma=0.1)
+    _delete_=True,
+    type='MultiStepLR',
+    by_epoch=False,
+    milestones=[6, 10],
+    gamma=0.1)
 train_cfg = dict(by_epoch=False, max_iters=12, val_interval=100)
-val_cfg = dict()
-test_cfg = dict()
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=1),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4))
