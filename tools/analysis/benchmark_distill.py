@@ -97,7 +97,7 @@ def _plain(model: dict, crop) -> dict:
 
 
 def variant_configs(args) -> tuple:
-    """The variants' model configs and the shared settings."""
+    """The first config, the variants' model configs and shared settings."""
     cfgs = [Config.fromfile(path) for path in args.configs]
     for cfg in cfgs:
         cfg.merge_from_dict(args.cfg_options or {})
@@ -147,7 +147,7 @@ def variant_configs(args) -> tuple:
     size = (student.get('data_preprocessor') or {}).get('size')
     crop = tuple(crop or size or (32, 32))
     optim = first.get('optim_wrapper') or SGD
-    return first.get('default_scope'), variants, batch, views, crop, optim
+    return first, variants, batch, views, crop, optim
 
 
 def make_data(model, batch: int, views: int, crop, seed: int) -> dict:
@@ -183,8 +183,11 @@ def make_data(model, batch: int, views: int, crop, seed: int) -> dict:
 
 def build_all(args, only=None) -> dict:
     """``{name: (model, optim_wrapper, data)}`` (only variant ``only``)."""
-    scope, variants, batch, views, crop, optim = variant_configs(args)
-    init_default_scope(scope or 'mmdlkd')
+    first, variants, batch, views, crop, optim = variant_configs(args)
+    init_default_scope(first.get('default_scope') or 'mmdlkd')
+    # as the runner does (mmseg's runtime turns it on)
+    torch.backends.cudnn.benchmark = bool(
+        first.get('env_cfg', {}).get('cudnn_benchmark', False))
     built = {}
     for idx, (name, cfg) in enumerate(variants):
         if only is not None and idx != only:
