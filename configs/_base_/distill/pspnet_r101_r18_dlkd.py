@@ -43,18 +43,23 @@ model = dict(
             # self-similarity is masked), tau 0.5, weight 20. Memory bound:
             # 2048 random pixels per image (the same positions for teacher
             # and student), i.e. a 2048 x 2048 relation matrix per image
-            # whatever the crop. docs/losses.md measures 231 MiB peak extra
-            # for this setting at 2 x 64 x 128 pixels (512 channels on both
-            # sides; our student side has 128), against 398 MiB for the exact
+            # whatever the crop, computed for all images of the batch at
+            # once (chunk_size=None: no row blocks, no recomputation in
+            # backward). docs/losses.md measures 133 MiB peak extra for this
+            # setting at 2 x 64 x 128 pixels (512 channels on both sides;
+            # our student side has 128), against 406 MiB for the exact
             # chunked matrices, whose 8192 x 8192 products per image would
-            # also cost ~172 GFLOPs forward (vs ~11 here). Average pooling
-            # (``pool_size``) bounds it as well, but its grid would have to
-            # follow the crop of each protocol.
+            # also cost ~172 GFLOPs forward (vs ~11 here). Row blocks
+            # (chunk_size=1024) cost 7% of the step on an H200
+            # (docs/benchmarks.md). Average pooling (``pool_size``) bounds
+            # memory as well, but its grid would have to follow the crop of
+            # each protocol.
             loss_corr=dict(
                 type='mmdlkd.CorrelationLoss',
                 loss_weight=20.0,
                 tau=0.5,
-                max_pixels=2048)),
+                max_pixels=2048,
+                chunk_size=None)),
         loss_inputs=dict(
             loss_align=dict(
                 s_feat=('student.feat', 'align'), t_feat='teacher.feat'),

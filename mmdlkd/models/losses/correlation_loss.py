@@ -17,25 +17,43 @@ def _rows_kl(s_q: Tensor, s_k: Tensor, t_q: Tensor, t_k: Tensor, tau: float,
              self_offset: Optional[int]) -> Tensor:
     """Sum over query rows of ``KL(softmax(A_T/tau) || softmax(A_S/tau))``.
 
-    Inputs are L2-normalised rows. If ``self_offset`` is not None, query row
-    ``i`` is the same sample as key ``i + self_offset`` and that entry is
-    removed from both distributions. Written to keep at most three
-    ``rows x keys`` matrices alive at a time.
+    Inputs are L2-normalised rows, batched: queries ``[B, R, D]`` against
+    keys ``[B, K, D]``. If ``self_offset`` is not None, query row ``i`` is
+    the same sample as key ``i + self_offset`` and that entry is removed
+    from both distributions. Written to keep at most three ``B x R x K``
+    tensors alive at a time.
     """
-    logit_t = (t_q / tau) @ t_k.t()
-    logit_s = (s_q / tau) @ s_k.t()
+    logit_t = (t_q / tau) @ t_k.transpose(1, 2)
+    logit_s = (s_q / tau) @ s_k.transpose(1, 2)
     if self_offset is not None:
         # A finite fill keeps log-softmax and its gradient NaN-free; the
         # probability of the entry underflows to exactly 0 in both.
-        logit_t.diagonal(self_offset).fill_(torch.finfo(logit_t.dtype).min)
-        logit_s.diagonal(self_offset).fill_(torch.finfo(logit_s.dtype).min)
-    log_t = F.log_softmax(logit_t, dim=1)
+        fill = torch.finfo(logit_t.dtype).min
+        logit_t.diagonal(self_offset, dim1=1, dim2=2).fill_(fill)
+        logit_s.diagonal(self_offset, dim1=1, dim2=2).fill_(fill)
+    log_t = F.log_softmax(logit_t, dim=2)
     del logit_t
-    log_s = F.log_softmax(logit_s, dim=1)
+    log_s = F.log_softmax(logit_s, dim=2)
     del logit_s
     prob_t = log_t.exp()
     # KL = sum p_t * (log p_t - log p_s), in place on the teacher's buffers
     return log_t.sub_(log_s).mul_(prob_t).sum()
+
+
+def _split_views(x: Tensor, num_views: int, is_vector: bool) -> tuple:
+    """Queries and keys of view-major rows, batched per key set.
+
+    Vectors ``[1, V*N, D]``: queries ``[1, (V-1)*N, D]`` (the augmented
+    views), keys ``[1, N, D]`` (the original view). Maps ``[V*M, P, D]``:
+    image ``i`` gets the pixels of all its augmented views as queries,
+    ``[M, (V-1)*P, D]``, and its original's pixels as keys, ``[M, P, D]``.
+    """
+    if is_vector:
+        keys = x.shape[1] // num_views
+        return x[:, keys:], x[:, :keys]
+    imgs, pixels, dim = x.shape[0] // num_views, x.shape[1], x.shape[2]
+    queries = x[imgs:].reshape(num_views - 1, imgs, pixels, dim)
+    return (queries.transpose(0, 1).reshape(imgs, -1, dim), x[:imgs])
 
 
 @MODELS.register_module()
@@ -80,18 +98,20 @@ class CorrelationLoss(nn.Module):
       same pixel positions for queries and keys, teacher and student, all
       images of the call; drawn from the torch RNG). This changes the value
       (fewer keys in each softmax);
-    - ``chunk_size``: query rows processed per block. Exact (same value as
-      unchunked); when gradients are needed each block is recomputed in
-      backward (activation checkpointing), so only one
-      ``chunk_size x HW`` block is alive at a time.
+    - ``chunk_size``: query rows per image processed per block (the
+      blocks of all images of the call are computed together, one batched
+      product). Exact (same value as unchunked); when gradients are needed
+      each block is recomputed in backward (activation checkpointing), so
+      only one ``images x chunk_size x HW`` block is alive at a time.
 
     Measured peak extra memory for a ``2 x 512 x 64 x 128`` float32 map
     (student and teacher both 512 channels, ``num_views=1``, default
     settings: no pooling, no sampling, ``chunk_size=1024``, i.e. the exact
-    8192 x 8192 relations of each image): **398 MiB** for forward +
-    backward (319 MiB forward only), against 1386 MiB unchunked;
-    ``chunk_size=256``: 332 MiB; ``pool_size=(32, 64)``: 76 MiB. The two
-    32 MiB input maps are not counted; the input gradient and the
+    8192 x 8192 relations of each image): **406 MiB** for forward +
+    backward (368 MiB forward only), against 1642 MiB unchunked;
+    ``chunk_size=256``: 274 MiB; ``pool_size=(32, 64)``: 89 MiB;
+    ``max_pixels=2048``: 193 MiB, or 133 MiB with ``chunk_size=None``. The
+    two 32 MiB input maps are not counted; the input gradient and the
     normalised copies of both maps are. Measured on CPU as the growth of
     the process's peak RSS (``resource.getrusage().ru_maxrss``) over the
     allocated inputs, in a fresh process run with
@@ -108,8 +128,9 @@ class CorrelationLoss(nn.Module):
             (full resolution).
         max_pixels (int, optional): Per-image pixel budget for maps (after
             pooling). Defaults to None (all pixels).
-        chunk_size (int, optional): Query rows per block. Defaults to 1024.
-            None computes the whole matrix at once.
+        chunk_size (int, optional): Query rows per image and block.
+            Defaults to 1024. None computes the whole matrices at once
+            (fastest, when ``pool_size`` or ``max_pixels`` bound them).
         resize_to (str): ``'teacher'`` or ``'student'``, see
             :class:`AlignLoss`. Defaults to 'teacher'.
         gather (bool): For vectors, compute the loss over the global batch
@@ -155,16 +176,17 @@ class CorrelationLoss(nn.Module):
 
     def _pair_sum(self, s_q: Tensor, s_k: Tensor, t_q: Tensor, t_k: Tensor,
                   same: bool) -> Tensor:
-        """KL summed over the query rows of one query/key set, chunked."""
-        rows = s_q.shape[0]
+        """KL summed over all query rows (``[B, R, D]`` vs ``[B, K, D]``),
+        in blocks of ``chunk_size`` rows (of every batch entry at once)."""
+        rows = s_q.shape[1]
         step = rows if self.chunk_size is None else self.chunk_size
         use_ckpt = step < rows and torch.is_grad_enabled() and (
             s_q.requires_grad or s_k.requires_grad)
         total = None
         for start in range(0, rows, step):
             offset = start if same else None
-            args = (s_q[start:start + step], s_k, t_q[start:start + step], t_k,
-                    self.tau, offset)
+            args = (s_q[:, start:start + step], s_k,
+                    t_q[:, start:start + step], t_k, self.tau, offset)
             if use_ckpt:
                 part = checkpoint(_rows_kl, *args, use_reentrant=False)
             else:
@@ -209,7 +231,6 @@ class CorrelationLoss(nn.Module):
                     t = gather_rows(t, num_views)
                 # [V*N, D] -> one "image" whose pixels are the samples
                 s, t = s.t()[None], t.t()[None]
-                num_imgs = 1
             else:
                 s, t = match_spatial(s, t, self.resize_to)
                 if self.pool_size is not None:
@@ -219,21 +240,19 @@ class CorrelationLoss(nn.Module):
                 idx = random_subset(s.shape[-1], self.max_pixels, s.device)
                 if idx is not None:
                     s, t = s[..., idx], t[..., idx]
-                num_imgs = total_rows // num_views
             # [B, C, P] -> [B, P, C], unit rows
             s = F.normalize(s.transpose(1, 2), dim=2, eps=self.eps)
             t = F.normalize(t.transpose(1, 2), dim=2, eps=self.eps)
-            if is_vector and num_views > 1:
-                # split the samples of the single "image" into views
-                keys = s.shape[1] // num_views
-                pairs = [(s[0, keys:], s[0, :keys], t[0, keys:], t[0, :keys])]
-            elif num_views > 1:
-                pairs = [(s[v * num_imgs + i], s[i], t[v * num_imgs + i], t[i])
-                         for v in range(1, num_views) for i in range(num_imgs)]
+            # queries [B, R, D] against keys [B, K, D]: B = 1 for vectors,
+            # one entry per image (its original's pixels as keys) for maps
+            if num_views > 1:
+                (s_q, s_k), (t_q, t_k) = (
+                    _split_views(x, num_views, is_vector) for x in (s, t))
             else:
-                pairs = [(s[i], s[i], t[i], t[i]) for i in range(s.shape[0])]
-            if same and pairs[0][1].shape[0] < 2:
+                s_q = s_k = s
+                t_q = t_k = t
+            if same and s_k.shape[1] < 2:
                 return zero_loss(s_feat)
-            loss = sum(self._pair_sum(*p, same=same) for p in pairs)
-            loss = loss / sum(p[0].shape[0] for p in pairs)
+            loss = self._pair_sum(s_q, s_k, t_q, t_k, same=same)
+            loss = loss / (s_q.shape[0] * s_q.shape[1])
         return loss * self.loss_weight

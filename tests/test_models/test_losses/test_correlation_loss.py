@@ -129,7 +129,7 @@ def _per_image_reference(s, t, num_views, idx=None):
     return torch.stack(losses).mean()
 
 
-@pytest.mark.parametrize('num_views', [1, 2])
+@pytest.mark.parametrize('num_views', [1, 2, 3])
 def test_correlation_pixel_level(num_views):
     torch.manual_seed(0)
     s = torch.randn(2 * num_views, 3, 4, 5)
@@ -185,11 +185,13 @@ class _LargestTensor(TorchDispatchMode):
         return out
 
 
-@pytest.mark.parametrize('chunk_size,bound', [(8, 8 * 64), (None, 64 * 64)])
+@pytest.mark.parametrize('chunk_size,bound', [(8, 2 * 8 * 64),
+                                              (None, 2 * 64 * 64)])
 def test_correlation_memory_bound(chunk_size, bound):
-    # 64 pixels, 4 channels: the features are smaller than one block
-    s = torch.randn(1, 4, 8, 8, requires_grad=True)
-    t = torch.randn(1, 4, 8, 8)
+    # 2 images of 64 pixels, 4 channels: the features are smaller than one
+    # block; the blocks of both images are computed together
+    s = torch.randn(2, 4, 8, 8, requires_grad=True)
+    t = torch.randn(2, 4, 8, 8)
     with _LargestTensor() as mode:
         CorrelationLoss(chunk_size=chunk_size)(s, t).backward()
     assert mode.numel == bound
@@ -232,3 +234,32 @@ def test_correlation_edge_cases():
         CorrelationLoss()(torch.randn(5, 3), torch.randn(5, 3), num_views=2)
     with pytest.raises(ValueError, match='one_view_diagonal'):
         CorrelationLoss(one_view_diagonal='zero')
+
+
+class _CountMatmuls(TorchDispatchMode):
+    """Counts the matrix products run (forward and backward)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func.__name__.split('.')[0] in ('mm', 'bmm'):
+            self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize('num_views', [1, 4])
+def test_correlation_batches_images(num_views):
+    # the images (and views) of a call share one product per block: the
+    # number of products does not grow with the batch
+    counts = []
+    for images in (1, 3):
+        s = torch.randn(images * num_views, 4, 3, 5, requires_grad=True)
+        t = torch.randn(images * num_views, 6, 3, 5)
+        with _CountMatmuls() as mode:
+            CorrelationLoss(chunk_size=None)(s, t, num_views).backward()
+        counts.append(mode.count)
+    # forward: teacher and student relations; backward: the student's two
+    # operand gradients
+    assert counts == [4, 4]
