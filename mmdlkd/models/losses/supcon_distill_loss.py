@@ -87,6 +87,19 @@ def masked_supcon_sum(anchors: Tensor,
     return torch.where(use, terms, 0.).sum(), use.sum()
 
 
+def valid_subset(valid: Tensor, num: int) -> Tensor:
+    """Indices of ``num`` rows, a uniform random subset of the valid ones.
+
+    The ``num`` largest of i.i.d. uniform scores, with the invalid rows
+    scored below every valid one: all picks are valid when at least ``num``
+    rows are, else every valid row is picked (plus invalid ones, which the
+    caller masks). No host-device synchronisation (no compaction of the
+    valid rows). Uses the torch RNG.
+    """
+    scores = torch.rand(valid.shape[0], device=valid.device)
+    return scores.masked_fill(~valid, -1.).topk(num, sorted=False).indices
+
+
 @MODELS.register_module()
 class SupConDistillLoss(nn.Module):
     r"""Label-aware InfoNCE between student and teacher embeddings.
@@ -120,9 +133,10 @@ class SupConDistillLoss(nn.Module):
     Maps ``[M, D, H, W]``: labels ``[M, H', W']`` are resized with nearest
     to ``(H, W)``, pixels labelled ``ignore_index`` are dropped, and at most
     ``max_samples`` random pixels (torch RNG, the same pixels for student
-    and teacher) are used. A teacher map of another size is bilinearly
-    resized to the student's. The computation runs in float32 even under
-    fp16/bf16 autocast.
+    and teacher; a uniform subset of the valid ones, drawn without a
+    host-device synchronisation, see :func:`valid_subset`) are used. A
+    teacher map of another size is bilinearly resized to the student's. The
+    computation runs in float32 even under fp16/bf16 autocast.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -244,10 +258,13 @@ class SupConDistillLoss(nn.Module):
                 t = t.permute(0, 2, 3, 1).flatten(0, 2)
                 labels = labels.flatten()
             keep = labels != self.ignore_index
-            if not self.gather and (self.max_samples is None
-                                    or labels.shape[0] <= self.max_samples):
+            if not self.gather:
                 if labels.numel() == 0:
                     return zero_loss(s_feat, t_feat)
+                if (self.max_samples is not None
+                        and labels.shape[0] > self.max_samples):
+                    idx = valid_subset(keep, self.max_samples)
+                    s, t, labels, keep = s[idx], t[idx], labels[idx], keep[idx]
                 return self._static(s, t, labels, keep) * self.loss_weight
             if not bool(keep.all()):
                 s, t, labels = s[keep], t[keep], labels[keep]

@@ -158,6 +158,12 @@ def test_dlkd_losses_need_no_host_sync(maps):
                  out_channels=4)),
          MODELS.build(dict(type='mmdlkd.SupConDistillLoss')),
          dict(t_feat=t[:, :4], labels=labels)),
+        # more rows than max_samples: sampled among the valid ones
+        (MODELS.build(
+            dict(type='mmdlkd.LinearConnector', in_channels=8,
+                 out_channels=4)),
+         MODELS.build(dict(type='mmdlkd.SupConDistillLoss', max_samples=3)),
+         dict(t_feat=t[:, :4], labels=labels)),
     ]
     with SyncOps() as mode:
         total = sum(loss(conn(s), **kwargs) for conn, loss, kwargs in losses)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmdlkd.models.losses import SupConDistillLoss
-from mmdlkd.models.losses.supcon_distill_loss import supcon_terms
+from mmdlkd.models.losses.supcon_distill_loss import supcon_terms, valid_subset
 
 S = [[1., 0.], [0.6, 0.8], [0., 1.], [-1., 1.]]
 T = [[2., 1.], [1., 0.], [0., -1.], [0., 3.]]
@@ -121,12 +121,37 @@ def test_supcon_max_samples():
     full = SupConDistillLoss(max_samples=None)(s, t, y)
     assert SupConDistillLoss(max_samples=9)(s, t, y).item() == \
         pytest.approx(full.item())
+    # 4 of the 9 valid rows: the 4 largest of uniform scores (ignored rows
+    # scored -1), the same rows for student and teacher
     torch.manual_seed(3)
     sub = SupConDistillLoss(max_samples=4)(s, t, y)
     torch.manual_seed(3)
-    idx = torch.randperm(9)[:4]
-    expected = SupConDistillLoss()(s[keep][idx], t[keep][idx], y[keep][idx])
+    scores = torch.rand(10).masked_fill(~keep, -1.)
+    idx = torch.tensor(sorted(range(10), key=lambda i: -scores[i])[:4])
+    assert bool(keep[idx].all())
+    expected = SupConDistillLoss()(s[idx], t[idx], y[idx])
     assert sub.item() == pytest.approx(expected.item(), rel=1e-6)
+    # fewer valid rows than max_samples among more rows: all valid ones
+    y_few = torch.tensor([0, 255, 1, 255, 0, 255, 255, 1, 255, 255])
+    full_few = SupConDistillLoss(max_samples=None)(s, t, y_few)
+    for seed in range(3):
+        torch.manual_seed(seed)
+        assert SupConDistillLoss(max_samples=7)(s, t, y_few).item() == \
+            pytest.approx(full_few.item(), rel=1e-6)
+
+
+def test_valid_subset_is_uniform_over_valid_rows():
+    valid = torch.tensor([True, False, True, True, False, True])
+    torch.manual_seed(0)
+    hits = torch.zeros(6)
+    for _ in range(2000):
+        idx = valid_subset(valid, 2)
+        assert idx.shape == (2, ) and len(set(idx.tolist())) == 2
+        hits[idx] += 1
+    assert hits[~valid].sum() == 0
+    # each of the 4 valid rows is picked with probability 1/2
+    assert torch.allclose(
+        hits[valid] / 2000, torch.full((4, ), 0.5), atol=0.05)
 
 
 def test_supcon_teacher_projection_gets_grad():
