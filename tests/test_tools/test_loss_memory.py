@@ -67,3 +67,14 @@ def test_config_without_feature_terms(tool):
         '--student-channels', '19'
     ])
     assert result['rows'][0]['term'] == 'loss_kd'
+
+
+def test_missing_loss_inputs_are_named(tool, tmp_path):
+    cfg = tmp_path / 'no_mapping.py'
+    cfg.write_text(f"_base_ = '{DLKD}'\n"
+                   'model = dict(distill=dict(loss_inputs=dict(\n'
+                   '    _delete_=True, loss_align=dict(\n'
+                   "        s_feat=('student.feat', 'align'),\n"
+                   "        t_feat='teacher.feat'))))\n")
+    with pytest.raises(KeyError, match=r"no_mapping.py.*\['loss_corr'\]"):
+        tool.main([str(cfg), '--size', '8', '16'])

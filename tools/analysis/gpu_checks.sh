@@ -5,7 +5,7 @@
 #      resnet32x4 -> resnet8x4 at batch 64 x 4 views (DLKD, KD, DLKD + KD);
 #   2. loss_memory.py: each DLKD term's peak memory at 512x1024, batch 2;
 #   3. the 512x1024 DLKD config through tools/dist_train.sh with 1 process
-#      (NCCL, SyncBN, --amp; SMALL=1: tools/train.py) on synthetic full-size Cityscapes images and a
+#      (NCCL, SyncBN, --amp) on synthetic full-size Cityscapes images and a
 #      random teacher checkpoint, then the exported student through
 #      tools/test.py with mmseg's own PSPNet R18-D8 config;
 #   4. the PSPNet benchmark with a bf16 channels-last teacher, and with AMP.
@@ -13,8 +13,8 @@
 #
 # Usage: tools/analysis/gpu_checks.sh OUT_DIR
 #   SKIP="pspnet cifar ..." skips the steps named (see ``step`` below).
-#   SMALL=1 runs the same steps on CPU at tiny sizes (BN, no AMP) to
-#   check the script itself.
+#   SMALL=1 runs the same steps on CPU at tiny sizes (BN, no AMP, train.py
+#   without a launcher) to check the script itself.
 set -u -o pipefail
 OUT=$(mkdir -p "${1:?usage: gpu_checks.sh OUT_DIR}" && cd "$1" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

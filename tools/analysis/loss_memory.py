@@ -49,6 +49,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_terms(cfg: Config) -> dict:
     """``{loss name: (loss, {arg: (source, connector)})}`` of the config."""
     distill = cfg.model.get('distill') or {}
+    missing = sorted(
+        set(distill.get('losses') or {}) -
+        set(distill.get('loss_inputs') or {}))
+    if missing:
+        raise KeyError(f'{cfg.filename}: model.distill.loss_inputs has no '
+                       f'entry for {missing}')
     connectors = {
         name: MODELS.build(copy.deepcopy(spec))
         for name, spec in (distill.get('connectors') or {}).items()
