@@ -50,7 +50,7 @@ model = dict(
             # our student side has 128), against 406 MiB for the exact
             # chunked matrices, whose 8192 x 8192 products per image would
             # also cost ~172 GFLOPs forward (vs ~11 here). Row blocks
-            # (chunk_size=1024) cost 7% of the step on an H200
+            # (chunk_size=1024) cost 6% of the floor step on an H200
             # (docs/benchmarks.md). Average pooling (``pool_size``) bounds
             # memory as well, but its grid would have to follow the crop of
             # each protocol.
