@@ -15,7 +15,6 @@ BN, nothing is downloaded. See docs/benchmarks.md.
 """
 import argparse
 import copy
-import gc
 import json
 import math
 import os
@@ -36,6 +35,7 @@ from mmdlkd.models.distillers.teacher import (clear_pretrained,
                                               load_teacher_config)
 from mmdlkd.models.distillers.views import model_kind
 from mmdlkd.registry import MODELS
+from mmdlkd.utils import peak_memory_growth
 
 DISTILLER = 'mmdlkd.Distiller'
 SGD = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
@@ -220,23 +220,8 @@ def run_steps(model, wrapper, data: dict, num: int, device: str) -> tuple:
 
 def step_memory(model, wrapper, data: dict, device: str) -> float:
     """Peak memory growth (MiB) over one step (CUDA allocator or RSS)."""
-    gc.collect()
-    if device == 'cuda':
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-        run_steps(model, wrapper, data, 1, device)
-        return (torch.cuda.max_memory_allocated() - base) / 2**20
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # reset VmHWM to the current RSS
-    kib = {}
-    for key in ('VmRSS', 'VmHWM'):
-        if key == 'VmHWM':
-            run_steps(model, wrapper, data, 1, device)
-        with open('/proc/self/status') as f:
-            kib[key] = next(
-                int(x.split()[1]) for x in f if x.startswith(key + ':'))
-    return (kib['VmHWM'] - kib['VmRSS']) / 1024
+    return peak_memory_growth(
+        lambda: run_steps(model, wrapper, data, 1, device), device)
 
 
 def cpu_memory(args, index: int) -> float:

@@ -16,7 +16,6 @@ Example (PSPNet at 512x1024, batch 2: decoder maps of 64x128)::
 """
 import argparse
 import copy
-import gc
 import json
 import os
 import os.path as osp
@@ -26,6 +25,7 @@ from mmengine.config import Config
 
 import mmdlkd  # noqa: F401
 from mmdlkd.registry import MODELS
+from mmdlkd.utils import peak_memory_growth
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -84,29 +84,6 @@ def run_terms(terms: list, feats: dict) -> None:
     total.backward()
 
 
-def _kib(key: str) -> int:
-    with open('/proc/self/status') as f:
-        return next(int(x.split()[1]) for x in f if x.startswith(key + ':'))
-
-
-def peak_growth(terms: list, feats: dict, device: str) -> float:
-    """Peak memory growth (MiB) of one forward + backward of ``terms``."""
-    gc.collect()
-    if device == 'cuda':
-        torch.cuda.synchronize()
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-        run_terms(terms, feats)
-        torch.cuda.synchronize()
-        return (torch.cuda.max_memory_allocated() - base) / 2**20
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # reset VmHWM to the current RSS
-    base = _kib('VmRSS')
-    run_terms(terms, feats)
-    return (_kib('VmHWM') - base) / 1024
-
-
 def features(terms: list, args, size) -> dict:
     """Random recorder features, student ones with gradients."""
     feats = {}
@@ -121,6 +98,13 @@ def features(terms: list, args, size) -> dict:
                 device=args.device,
                 requires_grad=student)
     return feats
+
+
+def measure(terms: list, args) -> float:
+    """Peak memory growth (MiB) of the terms on features of ``args.size``
+    (the features are allocated before the measurement)."""
+    feats = features(terms, args, args.size)
+    return peak_memory_growth(lambda: run_terms(terms, feats), args.device)
 
 
 def main(argv=None) -> dict:
@@ -140,10 +124,7 @@ def main(argv=None) -> dict:
     rows = []
     for name, group in groups:
         run_terms(group, features(group, args, (4, 4)))  # lazy init
-        feats = features(group, args, args.size)
-        rows.append(
-            dict(term=name, mib=peak_growth(group, feats, args.device)))
-        del feats
+        rows.append(dict(term=name, mib=measure(group, args)))
     device = (torch.cuda.get_device_name() if args.device == 'cuda' else 'cpu')
     result = dict(
         config=args.config,
