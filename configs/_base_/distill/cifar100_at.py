@@ -1,24 +1,14 @@
-# Attention transfer (Zagoruyko & Komodakis) on a CIFAR-100 pair: the
-# spatial attention maps of the three stages ``backbone.layer1..3`` (CIFAR
-# ResNets, WRNs, ShuffleNets), weight 1000 per stage as RepDistiller's beta
-# over the sum of the stages. Channels may differ; no connector.
-_base_ = ['./cifar100_pair.py']
+# Attention transfer (at_cls.py) on a CIFAR-100 teacher -> student pair under
+# the KD-benchmark protocol, one view per image. Pair configs set the
+# backbones, head.in_channels, teacher_ckpt (and the connectors' channels).
+_base_ = [
+    './at_cls.py',
+    '../models/cifar100_classifier.py',
+    '../protocols/cifar100_240e_bs64.py',
+]
+custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
-    distill=dict(
-        recorders=dict(
-            student=dict(
-                l1='backbone.layer1',
-                l2='backbone.layer2',
-                l3='backbone.layer3'),
-            teacher=dict(
-                l1='backbone.layer1',
-                l2='backbone.layer2',
-                l3='backbone.layer3')),
-        losses=dict(
-            loss_at1=dict(type='mmdlkd.ATLoss', loss_weight=1000.0),
-            loss_at2=dict(type='mmdlkd.ATLoss', loss_weight=1000.0),
-            loss_at3=dict(type='mmdlkd.ATLoss', loss_weight=1000.0)),
-        loss_inputs=dict(
-            loss_at1=dict(s_feat='student.l1', t_feat='teacher.l1'),
-            loss_at2=dict(s_feat='student.l2', t_feat='teacher.l2'),
-            loss_at3=dict(s_feat='student.l3', t_feat='teacher.l3'))))
+    student=_base_.cifar100_classifier,
+    teacher=_base_.cifar100_classifier,
+    # None: the student's own preprocessor
+    data_preprocessor=None)

@@ -1,19 +1,14 @@
-# FitNet (Romero et al.) on a CIFAR-100 pair: mean squared error between the
-# teacher's last feature map and the student's, projected per pixel by a
-# 1x1 linear regressor (``hint``, S -> T channels; maps of different size are
-# resized to the teacher's). Weight 100 as in RepDistiller, whose hint is
-# the middle stage; here it is the last stage, which every network of the
-# benchmark has under the same name (``backbone`` output). Pair configs set
-# ``hint`` in_channels / out_channels.
-_base_ = ['./cifar100_pair.py']
+# FitNet (fitnet_cls.py) on a CIFAR-100 teacher -> student pair under
+# the KD-benchmark protocol, one view per image. Pair configs set the
+# backbones, head.in_channels, teacher_ckpt (and the connectors' channels).
+_base_ = [
+    './fitnet_cls.py',
+    '../models/cifar100_classifier.py',
+    '../protocols/cifar100_240e_bs64.py',
+]
+custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
-    distill=dict(
-        recorders=dict(
-            student=dict(feat=dict(source='backbone', index=-1)),
-            teacher=dict(feat=dict(source='backbone', index=-1))),
-        connectors=dict(hint=dict(type='mmdlkd.LinearConnector')),
-        losses=dict(
-            loss_fitnet=dict(type='mmdlkd.FitNetLoss', loss_weight=100.0)),
-        loss_inputs=dict(
-            loss_fitnet=dict(
-                s_feat=('student.feat', 'hint'), t_feat='teacher.feat'))))
+    student=_base_.cifar100_classifier,
+    teacher=_base_.cifar100_classifier,
+    # None: the student's own preprocessor
+    data_preprocessor=None)

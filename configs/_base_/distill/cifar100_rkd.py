@@ -1,17 +1,14 @@
-# Relational KD (Park et al.) on a CIFAR-100 pair: distance (25) and angle
-# (50) relations of the pooled penultimate features, weight 1 as in
-# RepDistiller.
-_base_ = ['./cifar100_pair.py']
+# Relational KD (rkd_cls.py) on a CIFAR-100 teacher -> student pair under
+# the KD-benchmark protocol, one view per image. Pair configs set the
+# backbones, head.in_channels, teacher_ckpt (and the connectors' channels).
+_base_ = [
+    './rkd_cls.py',
+    '../models/cifar100_classifier.py',
+    '../protocols/cifar100_240e_bs64.py',
+]
+custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
-    distill=dict(
-        recorders=dict(
-            student=dict(feat=dict(source='neck', index=-1)),
-            teacher=dict(feat=dict(source='neck', index=-1))),
-        losses=dict(
-            loss_rkd=dict(
-                type='mmdlkd.RKDLoss',
-                loss_weight=1.0,
-                distance_weight=25.0,
-                angle_weight=50.0)),
-        loss_inputs=dict(
-            loss_rkd=dict(s_feat='student.feat', t_feat='teacher.feat'))))
+    student=_base_.cifar100_classifier,
+    teacher=_base_.cifar100_classifier,
+    # None: the student's own preprocessor
+    data_preprocessor=None)

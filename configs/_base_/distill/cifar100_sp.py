@@ -1,11 +1,14 @@
-# Similarity-preserving KD (Tung & Mori) on a CIFAR-100 pair: the batch
-# Gram matrices of the last feature maps, weight 3000 as in RepDistiller.
-_base_ = ['./cifar100_pair.py']
+# Similarity-preserving KD (sp_cls.py) on a CIFAR-100 teacher -> student pair
+# under the KD-benchmark protocol, one view per image. Pair configs set the
+# backbones, head.in_channels, teacher_ckpt (and the connectors' channels).
+_base_ = [
+    './sp_cls.py',
+    '../models/cifar100_classifier.py',
+    '../protocols/cifar100_240e_bs64.py',
+]
+custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
-    distill=dict(
-        recorders=dict(
-            student=dict(feat=dict(source='backbone', index=-1)),
-            teacher=dict(feat=dict(source='backbone', index=-1))),
-        losses=dict(loss_sp=dict(type='mmdlkd.SPLoss', loss_weight=3000.0)),
-        loss_inputs=dict(
-            loss_sp=dict(s_feat='student.feat', t_feat='teacher.feat'))))
+    student=_base_.cifar100_classifier,
+    teacher=_base_.cifar100_classifier,
+    # None: the student's own preprocessor
+    data_preprocessor=None)

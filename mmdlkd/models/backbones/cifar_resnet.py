@@ -80,6 +80,8 @@ class CifarResNet(BaseCifarBackbone):
             three stages).
         out_indices (Sequence[int] | int): Stages (0-2) to output.
             Defaults to -1.
+        in_channels (int): Channels of the input image (1 for grey images
+            such as Fashion-MNIST). Defaults to 3.
         init_cfg (dict | list[dict], optional): Initialization config.
             Defaults to He-normal (fan-out) convolutions and unit BN.
     """
@@ -99,6 +101,7 @@ class CifarResNet(BaseCifarBackbone):
     def __init__(self,
                  arch: Union[str, dict] = 'resnet8x4',
                  out_indices: Union[int, Sequence[int]] = -1,
+                 in_channels: int = 3,
                  init_cfg: InitCfg = KAIMING_INIT_CFG) -> None:
         super().__init__(out_indices=out_indices, init_cfg=init_cfg)
         if isinstance(arch, str):
@@ -114,7 +117,7 @@ class CifarResNet(BaseCifarBackbone):
         num_blocks = (depth - 2) // 6
 
         self.stem = nn.Sequential(
-            nn.Conv2d(3, channels[0], 3, padding=1, bias=False),
+            nn.Conv2d(in_channels, channels[0], 3, padding=1, bias=False),
             nn.BatchNorm2d(channels[0]), nn.ReLU())
         self.stage_names, self.stage_channels = [], []
         in_channels = channels[0]

@@ -1,0 +1,21 @@
+# DLKD ablation (paper Table VIII) on Fashion-MNIST, resnet20 -> resnet8: only
+# the align + supervised terms of the full DLKD config, same weights and views.
+_base_ = ['../resnet20_resnet8_dlkd_fashion-mnist.py']
+model = dict(
+    distill=dict(
+        connectors=dict(
+            _delete_=True,
+            align=_base_.model.distill.connectors.align,
+            sup_s=_base_.model.distill.connectors.sup_s,
+            sup_t=_base_.model.distill.connectors.sup_t,
+        ),
+        losses=dict(
+            _delete_=True,
+            loss_align=_base_.model.distill.losses.loss_align,
+            loss_sup=_base_.model.distill.losses.loss_sup,
+        ),
+        loss_inputs=dict(
+            _delete_=True,
+            loss_align=_base_.model.distill.loss_inputs.loss_align,
+            loss_sup=_base_.model.distill.loss_inputs.loss_sup,
+        )))

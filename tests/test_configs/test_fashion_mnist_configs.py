@@ -1,0 +1,105 @@
+"""Every Fashion-MNIST config builds, with the losses, connectors, views and
+grey input its name promises."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmdlkd.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(
+    osp.relpath(p, ROOT) for p in glob.glob(
+        osp.join(ROOT, 'configs', 'fashion_mnist', '**', '*.py'),
+        recursive=True))
+METHOD_LOSSES = {
+    'kd': {'loss_kd'},
+    'fitnet': {'loss_fitnet'},
+    'at': {'loss_at1', 'loss_at2', 'loss_at3'},
+    'sp': {'loss_sp'},
+    'rkd': {'loss_rkd'},
+    'crd': {'loss_crd'},
+    'dlkd': {'loss_align', 'loss_corr', 'loss_sup'},
+    'dlkd-kd': {'loss_align', 'loss_corr', 'loss_sup', 'loss_kd'},
+    'dlkd-align': {'loss_align'},
+    'dlkd-corr': {'loss_corr'},
+    'dlkd-sup': {'loss_sup'},
+    'dlkd-align-corr': {'loss_align', 'loss_corr'},
+    'dlkd-align-sup': {'loss_align', 'loss_sup'},
+    'dlkd-corr-sup': {'loss_corr', 'loss_sup'},
+}
+WEIGHTS = dict(loss_align=10.0, loss_corr=20.0, loss_sup=0.5, loss_kd=1.0)
+
+
+def method(rel_path: str) -> str:
+    parts = osp.basename(rel_path).split('_')
+    return parts[2] if len(parts) == 4 else ''
+
+
+def test_every_method_and_ablation_is_shipped():
+    for pair in ('resnet20_resnet8', 'resnet32x4_resnet8x4'):
+        names = {
+            osp.basename(c)
+            for c in CONFIGS if osp.basename(c).startswith(pair + '_')
+        }
+        assert names == {f'{pair}_{m}_fashion-mnist.py' for m in METHOD_LOSSES}
+    assert 'configs/fashion_mnist/resnet8_fashion-mnist.py' in CONFIGS
+    assert len(
+        glob.glob(osp.join(ROOT, 'configs/fashion_mnist/teachers',
+                           '*.py'))) == 2
+
+
+@pytest.mark.parametrize('rel_path', CONFIGS)
+def test_config_builds(rel_path):
+    cfg = Config.fromfile(osp.join(ROOT, rel_path))
+    assert cfg.default_scope == 'mmpretrain'
+    init_default_scope('mmpretrain')
+    name = method(rel_path)
+    if name:
+        assert cfg.model.teacher_ckpt.startswith(
+            'work_dirs/fashion_mnist/teachers/')
+        cfg.model.teacher_ckpt = None  # no trained teacher in tests
+    model = MODELS.build(cfg.model)
+    if not name:
+        # teachers and students alone: grey 32x32 input, 10 classes
+        assert type(model).__name__ == 'ImageClassifier'
+        assert model.backbone.stem[0].in_channels == 1
+        assert model(torch.zeros(2, 1, 32, 32), mode='tensor').shape == (2, 10)
+        return
+    assert type(model).__name__ == 'Distiller'
+    assert set(model.distill_losses) == METHOD_LOSSES[name]
+    for loss, weight in WEIGHTS.items():
+        if loss in model.distill_losses:
+            assert model.distill_losses[loss].loss_weight == weight
+    views = cfg.train_dataloader.dataset.dataset.dataset.pipeline[0]
+    if name.startswith('dlkd'):
+        # two views; the correlation compares view 1 with view 0
+        assert cfg.model.num_views == 2
+        assert views.type == 'mmdlkd.AugmentedViews'
+    else:
+        assert views.type == 'RandomCrop'
+    if 'align' in model.connectors:
+        t_dim = model.teacher.head.fc.in_features
+        hidden = model.connectors.align.linears[0].out_features
+        assert hidden == 16 * t_dim  # the paper's spindle, r = 16
+    assert model.student.backbone.stem[0].in_channels == 1
+    assert model.teacher.backbone.stem[0].in_channels == 1
+
+
+def test_ablations_keep_the_full_configs_terms():
+    """An ablated term set equals the full DLKD config's, term by term."""
+    for pair in ('resnet20_resnet8', 'resnet32x4_resnet8x4'):
+        full = Config.fromfile(
+            osp.join(ROOT, 'configs/fashion_mnist',
+                     f'{pair}_dlkd_fashion-mnist.py')).model.distill
+        for path in glob.glob(
+                osp.join(ROOT, 'configs/fashion_mnist/ablation',
+                         f'{pair}_*.py')):
+            part = Config.fromfile(path).model.distill
+            assert set(part.losses) < set(full.losses)
+            for key in ('losses', 'loss_inputs', 'connectors'):
+                for name, value in part[key].items():
+                    assert value == full[key][name], (path, key, name)
