@@ -59,21 +59,29 @@ def runtime():
     reset_runtime()
 
 
-def test_setup_and_reset(tmp_path):
-    original = (CheckpointLoader._schemes[''], LocalBackend.put,
-                LocalBackend.put_text, Config.__dict__['_get_cfg_path'])
+def mmengine_state() -> tuple:
+    return (CheckpointLoader._schemes[''].__module__,
+            CheckpointLoader._schemes[''].__name__,
+            LocalBackend.put.__module__, LocalBackend.put_text.__module__,
+            Config.__dict__['_get_cfg_path'].__func__.__module__)
+
+
+MMENGINE = ('mmengine.runner.checkpoint', 'load_from_local',
+            'mmengine.fileio.backends.local_backend',
+            'mmengine.fileio.backends.local_backend', 'mmengine.config.config')
+
+
+def test_setup_and_reset():
     try:
         setup_runtime()
         setup_runtime()  # idempotent
         assert CheckpointLoader._schemes[''] is load_local_checkpoint
-        assert LocalBackend.put.__module__ == 'mmdlkd.utils.atomic_io'
-        assert Config.__dict__['_get_cfg_path'].__func__.__module__ == \
-            'mmdlkd.utils.package_configs'
+        assert mmengine_state()[2:] == ('mmdlkd.utils.atomic_io',
+                                        'mmdlkd.utils.atomic_io',
+                                        'mmdlkd.utils.package_configs')
     finally:
         reset_runtime()
-    assert (CheckpointLoader._schemes[''], LocalBackend.put,
-            LocalBackend.put_text,
-            Config.__dict__['_get_cfg_path']) == original
+    assert mmengine_state() == MMENGINE
 
 
 def test_mmengine_loads_training_checkpoints_after_setup(runtime, tmp_path):
