@@ -230,6 +230,8 @@ def load_local_checkpoint(filename: str,
 
 def _read(filename: str, map_location: Optional[Any],
           weights_only: bool) -> Any:
+    """``torch.load`` with mmdlkd's error messages (see
+    :func:`load_local_checkpoint`)."""
     trust_hint = (f'{TRUSTED_CHECKPOINTS_ENV}={osp.realpath(filename)} '
                   f'(paths separated by {os.pathsep!r})')
     try:
@@ -252,9 +254,10 @@ def _read(filename: str, map_location: Optional[Any],
                 f'file alone with the environment variable {trust_hint}.'
             ) from None
         detail = reason.rsplit('WeightsUnpickler error:', 1)[-1].strip()
+        detail = (detail.splitlines() or ['UnpicklingError'])[0]
         raise RuntimeError(
             f'checkpoint file {filename} could not be read with a '
-            f'weights-only load ({detail.splitlines()[0]}); is it a complete '
+            f'weights-only load ({detail}); is it a complete '
             'torch checkpoint? A file from a source you trust in another '
             f'pickle format loads with {trust_hint}.') from None
     except Exception as err:
