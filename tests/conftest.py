@@ -43,3 +43,13 @@ def restore_default_scope():
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def mmengine_runtime_reset():
+    """Each test leaves mmengine as ``import mmdlkd`` finds it: what a test
+    (or a tool's ``main()`` run in this process) switched on with
+    ``mmdlkd.utils.setup_runtime`` is undone afterwards."""
+    yield
+    from mmdlkd.utils import reset_runtime
+    reset_runtime()

@@ -1,4 +1,9 @@
-"""Test a checkpoint (of a distiller or a plain OpenMMLab model)."""
+"""Test a checkpoint (of a distiller or a plain OpenMMLab model).
+
+Calls :func:`mmdlkd.utils.setup_runtime` first: local checkpoints load
+weights-only (``MMDLKD_TRUSTED_CHECKPOINTS`` lists trusted exceptions),
+checkpoints are written atomically and ``_base_ = 'mmdlkd::...'`` works.
+"""
 import argparse
 import os
 import os.path as osp
@@ -6,8 +11,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-import mmdlkd  # noqa: F401  (registries and compatibility shims)
 from mmdlkd.datasets import check_dataset_paths
+from mmdlkd.utils import setup_runtime
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,6 +42,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    setup_runtime()
     args = parse_args()
     for path, what in ((args.config, 'config'), (args.checkpoint,
                                                  'checkpoint')):

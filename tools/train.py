@@ -1,6 +1,10 @@
 """Train a model (a distiller or a plain OpenMMLab model) from a config.
 
 Takes the arguments of mmseg's and mmpretrain's ``tools/train.py``.
+
+Calls :func:`mmdlkd.utils.setup_runtime` first: local checkpoints load
+weights-only (``MMDLKD_TRUSTED_CHECKPOINTS`` lists trusted exceptions),
+checkpoints are written atomically and ``_base_ = 'mmdlkd::...'`` works.
 """
 import argparse
 import logging
@@ -11,8 +15,8 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-import mmdlkd  # noqa: F401  (registries and compatibility shims)
 from mmdlkd.datasets import check_dataset_paths
+from mmdlkd.utils import setup_runtime
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,6 +90,7 @@ def build_config(args: argparse.Namespace) -> Config:
 
 
 def main() -> None:
+    setup_runtime()
     args = parse_args()
     cfg = build_config(args)
     check_dataset_paths(cfg)

@@ -63,3 +63,17 @@ def test_new_pair_example(tmp_path):
     'path', sorted(set(re.findall(r'configs/[\w/.\-]+\.py', README))))
 def test_configs_named_in_readme_exist(path):
     assert osp.isfile(osp.join(ROOT, path)), path
+
+
+def test_config_in_own_folder_example(tmp_path):
+    from mmdlkd.utils import reset_runtime, setup_runtime
+    path = tmp_path / 'my_project' / 'pspnet_dlkd_20k.py'
+    path.parent.mkdir()
+    path.write_text(_example('a config in your own folder'))
+    setup_runtime()
+    try:
+        cfg = Config.fromfile(str(path))
+    finally:
+        reset_runtime()
+    assert cfg.train_cfg.max_iters == 20000
+    assert cfg.model.type == 'mmdlkd.Distiller'

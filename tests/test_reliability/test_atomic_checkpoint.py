@@ -1,5 +1,6 @@
-"""Checkpoints (and last_checkpoint) are written atomically once mmdlkd is
-imported: a failure while writing leaves the previous file usable."""
+"""Checkpoints (and last_checkpoint) are written atomically once
+``mmdlkd.utils.setup_runtime`` (called by mmdlkd's tools) has run: a failure
+while writing leaves the previous file usable."""
 import os
 import os.path as osp
 
@@ -8,8 +9,15 @@ import torch
 from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import save_checkpoint
 
-import mmdlkd  # noqa: F401  (registers the atomic writes)
 import mmdlkd.utils.atomic_io as atomic_io
+
+
+@pytest.fixture(autouse=True)
+def atomic_writes():
+    """The atomic writes on for each test, mmengine's own writes after."""
+    atomic_io.register_atomic_local_writes()
+    yield
+    atomic_io.unregister_atomic_local_writes()
 
 
 class TornFile:

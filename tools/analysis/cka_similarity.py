@@ -19,11 +19,11 @@ import os.path as osp
 import matplotlib
 import torch
 
-import mmdlkd  # noqa: F401
 from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
                                build_model, cka_matrix, extract_features)
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
                                           write_table)
+from mmdlkd.utils import setup_runtime
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -80,6 +80,7 @@ def features_of(config: str, checkpoint: str, layers: list, submodule: str,
 
 
 def main() -> None:
+    setup_runtime()
     args = parse_args()
     cfg = load_config(args.config_a, args.cfg_options)
     loader = build_eval_dataloader(

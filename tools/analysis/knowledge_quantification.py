@@ -22,12 +22,12 @@ import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
-import mmdlkd  # noqa: F401
 from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
                                build_model, concept_mask, knowledge_scores,
                                random_view_params)
 from mmdlkd.evaluation.tool_utils import (add_common_args, display_image,
                                           load_config, names_for, write_table)
+from mmdlkd.utils import setup_runtime
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -76,6 +76,7 @@ def save_maps(out_dir: str, image: np.ndarray, maps: dict, index: int):
 
 
 def main() -> None:
+    setup_runtime()
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     loader = build_eval_dataloader(

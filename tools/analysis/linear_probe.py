@@ -19,11 +19,11 @@ import os.path as osp
 
 import matplotlib
 
-import mmdlkd  # noqa: F401
 from mmdlkd.evaluation import train_linear_probe
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
                                           reference_and_eval_features,
                                           write_table)
+from mmdlkd.utils import setup_runtime
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -51,6 +51,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    setup_runtime()
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     train, val = reference_and_eval_features(cfg, args, args.train_split,

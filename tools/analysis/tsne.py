@@ -18,11 +18,11 @@ import torch
 from mmengine.registry import DATASETS
 from sklearn.manifold import TSNE
 
-import mmdlkd  # noqa: F401
 from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
                                build_model, extract_features)
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
                                           write_table)
+from mmdlkd.utils import setup_runtime
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -56,6 +56,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    setup_runtime()
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader'].dataset)

@@ -13,8 +13,8 @@ import sys
 
 from mmengine.runner.checkpoint import _load_checkpoint
 
-import mmdlkd  # noqa: F401  (registers the local checkpoint loader)
 from mmdlkd.models.distillers.export import save_student_checkpoint
+from mmdlkd.utils import setup_runtime
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,6 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    setup_runtime()
     args = parse_args(argv)
     checkpoint = _load_checkpoint(args.src, map_location='cpu')
     save_student_checkpoint(

@@ -19,6 +19,9 @@ test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=64,
     num_workers=0,
+    # explicit: mmpretrain's own tools/train.py defaults it to True, which
+    # torch refuses with num_workers=0
+    persistent_workers=False,
     # Iteration-based schedules: an endless sampler, so mmengine never pauses
     # (2 s) between the epochs of a small training set.
     sampler=dict(type='InfiniteSampler', shuffle=True),
@@ -30,6 +33,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=256,
     num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

@@ -6,9 +6,9 @@ from typing import Optional, Union
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmdlkd.registry import MODELS
+from mmdlkd.utils.safe_checkpoint import load_checkpoint_file
 
 _MAX_LISTED = 20
 
@@ -108,11 +108,13 @@ def load_teacher_checkpoint(teacher: nn.Module,
 
     Raises:
         FileNotFoundError: The file does not exist.
+        UnsafeCheckpointError: A local file holds pickled code (see
+            :func:`mmdlkd.utils.load_local_checkpoint`).
         RuntimeError: The file is not a readable checkpoint, or (strict) its
             keys or shapes do not match the teacher; the message names the
             keys and the file.
     """
-    checkpoint = _load_checkpoint(filename, map_location='cpu')
+    checkpoint = load_checkpoint_file(filename, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise RuntimeError(f'teacher checkpoint {filename} holds a '
                            f'{type(checkpoint).__name__}, not a state dict')
@@ -122,7 +124,10 @@ def load_teacher_checkpoint(teacher: nn.Module,
         for k, v in state.items()
     }
     own = teacher.state_dict()
-    missing = [k for k in own if k not in state]
+    # As mmengine's load_state_dict: BN's num_batches_tracked may be absent.
+    missing = [
+        k for k in own if k not in state and 'num_batches_tracked' not in k
+    ]
     unexpected = [k for k in state if k not in own]
     mismatched = [
         f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'

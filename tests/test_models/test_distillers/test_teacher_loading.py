@@ -168,3 +168,45 @@ def test_seg_teacher_pretrained_is_cleared(seg_scope, tmp_path):
     model.init_weights()  # would try to download resnet18_v1c otherwise
     for key, value in model.teacher.state_dict().items():
         assert torch.equal(value, teacher.state_dict()[key]), key
+
+
+def test_missing_num_batches_tracked_is_not_an_error(cls_scope, tmp_path):
+    # as mmengine's load_state_dict: BN's step counters may be absent (e.g.
+    # checkpoints converted from other frameworks)
+    def edit(state):
+        for key in [k for k in state if k.endswith('num_batches_tracked')]:
+            del state[key]
+
+    ckpt, state = save_teacher(tmp_path, 'no_nbt.pth', edit=edit)
+    assert not any('num_batches_tracked' in k for k in state)
+    model = build(make(cls_model(base=32), ckpt))
+    own = model.teacher.state_dict()
+    assert any(k.endswith('num_batches_tracked') for k in own)
+    for key, value in state.items():
+        assert torch.equal(own[key], value), key
+    # any other missing key still is
+    ckpt, _ = save_teacher(
+        tmp_path, 'no_bias.pth', edit=lambda s: s.pop('head.fc.bias'))
+    with pytest.raises(RuntimeError, match=r'missing keys \(1\): head.fc.b'):
+        build(make(cls_model(base=32), ckpt))
+
+
+class _ExecPayload:
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').close()", ))
+
+
+def test_teacher_checkpoint_with_pickled_code_is_refused(cls_scope, tmp_path):
+    ckpt, state = save_teacher(tmp_path)
+    marker = tmp_path / 'marker'
+    torch.save({'state_dict': state, 'meta': _ExecPayload(str(marker))}, ckpt)
+    with pytest.raises(
+            RuntimeError,
+            match='refusing to load checkpoint .*'
+            r'teacher\.pth.*builtins\.exec'):
+        build(make(cls_model(base=32), ckpt))
+    assert not marker.exists()
