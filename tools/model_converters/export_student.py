@@ -14,7 +14,7 @@ import sys
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmdlkd  # noqa: F401  (registers the local checkpoint loader)
-from mmdlkd.models.distillers.export import save_student_checkpoint
+from mmdlkd.utils.student_checkpoint import save_student_checkpoint
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -1,18 +1,28 @@
-"""Multi-view batches and the task-specific forward paths.
+"""The teacher's and the student's forward passes through mmseg and
+mmpretrain models.
 
-Views are concatenated view-major: rows ``[0:N]`` are the original images,
-rows ``[v*N:(v+1)*N]`` view ``v``. Teacher and student each run one forward
-pass over all ``V*N`` rows.
+The only place that calls the host models' internals (``extract_feat``,
+``decode_head.loss_by_feat``, ``head._get_loss``). Batches hold ``V`` views
+view-major: rows ``[0:N]`` are the original images, rows
+``[v*N:(v+1)*N]`` view ``v``; teacher and student each run one forward pass
+over all ``V*N`` rows.
 """
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Dict, List
 
 import torch
 import torch.nn as nn
 
 
 def model_kind(model: nn.Module) -> str:
-    """``'seg'`` (mmseg EncoderDecoder-like), ``'cls'`` (mmpretrain
-    ImageClassifier-like) or ``'other'``."""
+    """What kind of host model ``model`` is.
+
+    Args:
+        model (nn.Module): A student or teacher.
+
+    Returns:
+        str: ``'seg'`` (mmseg EncoderDecoder-like), ``'cls'`` (mmpretrain
+        ImageClassifier-like) or ``'other'``.
+    """
     if not hasattr(model, 'extract_feat'):
         return 'other'
     head = getattr(model, 'decode_head', None)
@@ -21,29 +31,6 @@ def model_kind(model: nn.Module) -> str:
     if isinstance(getattr(model, 'head', None), nn.Module):
         return 'cls'
     return 'other'
-
-
-def concat_views(
-    inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
-) -> Tuple[torch.Tensor, int]:
-    """Concatenate a list of view batches view-major.
-
-    Args:
-        inputs (Tensor | list[Tensor]): One batch ``(N, C, H, W)`` or ``V``
-            of them (view 0 is the original view).
-
-    Returns:
-        tuple: The ``(V*N, C, H, W)`` batch and ``V``.
-    """
-    if isinstance(inputs, torch.Tensor):
-        return inputs, 1
-    views = list(inputs)
-    shapes = {tuple(v.shape) for v in views}
-    if len(shapes) != 1:
-        raise ValueError(
-            'all views of a batch must have the same shape to run in one '
-            f'forward pass, got {[tuple(v.shape) for v in views]}')
-    return torch.cat(views, dim=0), len(views)
 
 
 def expand_samples(data_samples: list, num_views: int, n: int, kind: str,
@@ -79,6 +66,12 @@ def expand_samples(data_samples: list, num_views: int, n: int, kind: str,
 def gather_labels(data_samples: list, num_views: int, n: int) -> torch.Tensor:
     """The ground-truth labels of all ``V*N`` rows.
 
+    Args:
+        data_samples (list): ``N`` or ``V*N`` samples, see
+            :func:`expand_samples`.
+        num_views (int): ``V``.
+        n (int): ``N``, the number of original images.
+
     Returns:
         Tensor: ``[V*N]`` class indices (mmpretrain ``gt_label``) or
         ``[V*N, H, W]`` pixel labels (mmseg ``gt_sem_seg``).
@@ -104,6 +97,11 @@ def teacher_forward(teacher: nn.Module, inputs: torch.Tensor,
 
     The backbone and neck always run; the (decode/auxiliary) heads only when
     a recorder sits inside them. The teacher never computes a loss.
+
+    Args:
+        teacher (nn.Module): The frozen teacher.
+        inputs (Tensor): The ``V*N`` batch.
+        sources (list[str]): The module paths its recorders record.
     """
     kind = model_kind(teacher)
 
