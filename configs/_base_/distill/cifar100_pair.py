@@ -11,6 +11,4 @@ model = dict(
     type='mmdlkd.Distiller',
     student=_base_.cifar100_classifier,
     teacher=_base_.cifar100_classifier,
-    # None: the student's preprocessor. Without the key, mmengine's Runner
-    # would put the config's top-level data_preprocessor here.
     data_preprocessor=None)
