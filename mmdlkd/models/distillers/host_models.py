@@ -1,11 +1,11 @@
 """The teacher's and the student's forward passes through mmseg and
 mmpretrain models.
 
-The only place that calls the host models' internals (``extract_feat``,
-``decode_head.loss_by_feat``, ``head._get_loss``). Batches hold ``V`` views
-view-major: rows ``[0:N]`` are the original images, rows
-``[v*N:(v+1)*N]`` view ``v``; teacher and student each run one forward pass
-over all ``V*N`` rows.
+They call the host models' parts directly (``extract_feat``, the heads'
+``forward``, ``decode_head.loss_by_feat``, mmpretrain's private
+``head._get_loss``). Batches hold ``V`` views view-major: rows ``[0:N]``
+are the original images, rows ``[v*N:(v+1)*N]`` view ``v``; teacher and
+student each run one forward pass over all ``V*N`` rows.
 """
 from typing import Dict, List
 
@@ -47,6 +47,9 @@ def expand_samples(data_samples: list, num_views: int, n: int, kind: str,
         n (int): ``N``, the number of original images.
         kind (str): See :func:`model_kind`.
         what (str): What needs the samples, for messages.
+
+    Returns:
+        list: ``V*N`` samples, view-major.
     """
     if len(data_samples) == n * num_views:
         return list(data_samples)
