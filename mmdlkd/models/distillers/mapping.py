@@ -9,7 +9,7 @@ from mmdlkd.models.recorders import RecorderManager
 from .host_models import gather_labels
 
 #: Sources that are not recorders: ``labels`` are the ground-truth labels of
-#: all view rows (view-major), see ``Distiller``.
+#: all view rows (view-major), see :func:`gather_labels`.
 SPECIAL_SOURCES = ('labels', )
 #: Loss arguments filled automatically when the mapping does not name them.
 AUTO_ARGS = ('num_views', )
