@@ -33,6 +33,17 @@ def digits_root(tmp_path_factory) -> str:
     return root
 
 
+@pytest.fixture
+def tiny_distill_cfg(digits_root):
+    """tests/data/configs/tiny_distill_digits.py on the digits dataset."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_distill_digits.py'))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.data_root = digits_root
+    return cfg
+
+
 @pytest.fixture(autouse=True)
 def restore_default_scope():
     """Each test starts with no default scope, and its own

@@ -11,7 +11,5 @@ custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
     student=_base_.student_model,
     teacher=_base_.teacher_model,
-    # None: the student's own preprocessor (which normalises); explicit, so
-    # mmengine's Runner does not put the top-level one (without a type) here
     data_preprocessor=None,
     teacher_ckpt=_base_.teacher_ckpt)

@@ -52,7 +52,7 @@ def _mim(env, *args, cwd):
 
 def test_mim_search_lists_the_configs(installed, tmp_path):
     out = _mim(installed, 'search', 'mmdlkd', cwd=tmp_path)
-    for name in ('pspnet_r101_r18_cityscapes', 'resnet34_resnet18_imagenet',
+    for name in ('pspnet_r101_r18_cityscapes', 'resnet34_resnet18_8xb32_in1k',
                  'dlkd_resnet20_resnet8_digits_10pct'):
         assert f'config id: {name}\n' in out
 

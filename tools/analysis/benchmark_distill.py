@@ -31,9 +31,9 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import mmdlkd  # noqa: F401
+from mmdlkd.models.distillers.host_models import model_kind
 from mmdlkd.models.distillers.teacher import (clear_pretrained,
                                               load_teacher_config)
-from mmdlkd.models.distillers.views import model_kind
 from mmdlkd.registry import MODELS
 from mmdlkd.utils import peak_memory_growth
 

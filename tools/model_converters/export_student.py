@@ -13,8 +13,8 @@ import sys
 
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmdlkd.models.distillers.export import save_student_checkpoint
 from mmdlkd.utils import setup_runtime
+from mmdlkd.utils.student_checkpoint import save_student_checkpoint
 
 
 def parse_args(argv=None) -> argparse.Namespace:

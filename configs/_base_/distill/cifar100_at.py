@@ -10,5 +10,4 @@ custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
     student=_base_.cifar100_classifier,
     teacher=_base_.cifar100_classifier,
-    # None: the student's own preprocessor
     data_preprocessor=None)

@@ -5,6 +5,11 @@
 # 4N rows), corr 50 (3N rotated rows vs N originals, tau 0.5), sup 1
 # (SupCon over 4N rows, rotations of an image share its label, tau 0.07).
 # The paper's text gives 10 / 20 / 0.5 (used by the ImageNet configs).
+# The authors' teachers were SSKD's, trained with a rotation-prediction
+# task, so rotated images were inside their training distribution; a
+# teacher from configs/cifar100/teachers/ has never seen rotated images, so
+# with it the choice between rotations and a generic second view
+# (cifar100_dlkd_augview.py) is an open question for each pair.
 # Pair configs set the two backbones, head.in_channels, teacher_ckpt and the
 # connector channels (student dim S, teacher dim T):
 #   align S -> 16T -> T, corr S -> S -> S, sup_s S -> 128, sup_t T -> 128.
@@ -17,7 +22,6 @@ custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = dict(
     student=_base_.cifar100_classifier,
     teacher=_base_.cifar100_classifier,
-    # the views are batched per view and concatenated view-major
     data_preprocessor=dict(type='mmdlkd.MultiViewDataPreprocessor'),
     num_views=4,
     distill=dict(

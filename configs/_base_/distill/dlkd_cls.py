@@ -11,8 +11,6 @@
 # scale those weights were tuned with.
 model = dict(
     type='mmdlkd.Distiller',
-    # No data_preprocessor key: mmengine's Runner passes the config's
-    # top-level one (mmpretrain style), as it does for a plain classifier.
     distill=dict(
         recorders=dict(
             student=dict(feat=dict(source='neck', index=-1)),

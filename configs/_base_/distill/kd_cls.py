@@ -3,8 +3,6 @@
 # student's own CE. Children set `student`, `teacher`, `teacher_ckpt`.
 model = dict(
     type='mmdlkd.Distiller',
-    # No data_preprocessor key: mmengine's Runner passes the config's
-    # top-level one (mmpretrain style), as it does for a plain classifier.
     distill=dict(
         recorders=dict(
             student=dict(logits='head.fc'), teacher=dict(logits='head.fc')),

@@ -18,7 +18,4 @@ model = dict(
         cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'
     ),
     teacher_ckpt=teacher_ckpt,
-    # None: the student's own preprocessor (with its crop ``size``). Keep the
-    # key: mmengine's Runner would otherwise fill it with the top-level
-    # ``data_preprocessor`` of mmseg's model base, which has no ``size``.
     data_preprocessor=None)

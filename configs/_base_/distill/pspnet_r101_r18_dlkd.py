@@ -13,13 +13,9 @@ model = dict(
             teacher=dict(feat='decode_head.bottleneck')),
         connectors=dict(
             # The spindle h_phi as a per-pixel MLP (1x1 convolutions):
-            # 128 -> 1024 -> BN -> ReLU -> 512. Hidden 1024 = 2x the teacher
-            # dim, not the paper's 16x (8192): Table VII puts 0.25x..64x
-            # within 0.5 pt, and per pixel the spindle costs
-            # 2 * (128 + 512) * hidden FLOPs forward, so at 512x1024, batch 2
-            # (16384 pixels) 16x costs about 172 GFLOPs forward (~515 with
-            # backward, ~15% of the 3.3 TFLOPs of a teacher-forward +
-            # student-step iteration) and 2x about 21 (~64, ~2%).
+            # 128 -> 1024 -> BN -> ReLU -> 512. Hidden 2x the teacher dim,
+            # not the paper's 16x: per pixel 16x costs 8x the FLOPs for a
+            # difference within 0.5 pt (Table VII); docs/cityscapes.md.
             align=dict(
                 type='mmdlkd.PixelMLPConnector',
                 in_channels=128,
@@ -40,20 +36,11 @@ model = dict(
             loss_align=dict(
                 type='mmdlkd.AlignLoss', loss_weight=10.0, normalize=True),
             # Pixel-to-pixel relations within each image (one view: the
-            # self-similarity is masked), tau 0.5, weight 20. Memory bound:
-            # 2048 random pixels per image (the same positions for teacher
-            # and student), i.e. a 2048 x 2048 relation matrix per image
-            # whatever the crop, computed for all images of the batch at
-            # once (chunk_size=None: no row blocks, no recomputation in
-            # backward). docs/losses.md measures 133 MiB peak extra for this
-            # setting at 2 x 64 x 128 pixels (512 channels on both sides;
-            # our student side has 128), against 406 MiB for the exact
-            # chunked matrices, whose 8192 x 8192 products per image would
-            # also cost ~172 GFLOPs forward (vs ~11 here). Row blocks
-            # (chunk_size=1024) cost 6% of the floor step on an H200
-            # (docs/benchmarks.md). Average pooling (``pool_size``) bounds
-            # memory as well, but its grid would have to follow the crop of
-            # each protocol.
+            # self-similarity is masked), tau 0.5, weight 20. 2048 random
+            # pixels per image (the same positions for teacher and student)
+            # bound memory and FLOPs whatever the crop, so no row blocks
+            # (chunk_size=None) are needed; a pooling grid would have to
+            # follow each protocol's crop. Figures: docs/benchmarks.md.
             loss_corr=dict(
                 type='mmdlkd.CorrelationLoss',
                 loss_weight=20.0,

@@ -5,17 +5,14 @@
 # teacher has not seen rotated images, so which views transfer more is a
 # measurement: compare with resnet32x4_resnet8x4_dlkd_cifar100.py.
 # Paper (rotations): DLKD 77.11. This config: not yet trained.
-_base_ = ['../../_base_/distill/cifar100_dlkd_augview.py']
+_base_ = [
+    '../../_base_/distill/cifar100_dlkd_augview.py',
+    '../../_base_/models/cifar100_resnet32x4_resnet8x4.py',
+]
 model = dict(
-    student=dict(
-        backbone=dict(
-            _delete_=True, type='mmdlkd.CifarResNet', arch='resnet8x4'),
-        head=dict(in_channels=256)),
-    teacher=dict(
-        backbone=dict(
-            _delete_=True, type='mmdlkd.CifarResNet', arch='resnet32x4'),
-        head=dict(in_channels=256)),
-    teacher_ckpt='work_dirs/cifar100/teachers/resnet32x4/epoch_240.pth',
+    student=_base_.resnet8x4_student,
+    teacher=_base_.resnet32x4_teacher,
+    teacher_ckpt=_base_.resnet32x4_ckpt,
     distill=dict(
         connectors=dict(
             align=dict(in_channels=256, out_channels=256),

@@ -1,27 +1,15 @@
 # DLKD resnet32x4 -> resnet8x4 on CIFAR-100 (paper Table I): teacher
 # 79.63, student alone 72.51, KD 73.33, CRD 75.90, DLKD 77.11 (paper's
 # numbers; this implementation: not yet trained).
-# Protocol: 240 epochs, batch 64, SGD lr 0.05, x0.1 at 150/180/210, wd 5e-4;
-# weights CE 1, align 20, corr 50, sup 1 (authors' CIFAR script).
-# Views: the authors' 4 rotations (each with its own crop and flip). The
-# authors' teachers were SSKD's, trained with a rotation-prediction task, so
-# rotated images were inside their training distribution; a teacher from
-# configs/cifar100/teachers/ has never seen rotated images, so with it the
-# choice between rotations and a generic second view (see
-# resnet32x4_resnet8x4_dlkd-augview_cifar100.py) is a measurement, not a
-# given.
-# Teacher: train configs/cifar100/teachers/resnet32x4_cifar100.py first.
-_base_ = ['../../_base_/distill/cifar100_dlkd_rot4.py']
+# Protocol, weights and views: ../../_base_/distill/cifar100_dlkd_rot4.py.
+_base_ = [
+    '../../_base_/distill/cifar100_dlkd_rot4.py',
+    '../../_base_/models/cifar100_resnet32x4_resnet8x4.py',
+]
 model = dict(
-    student=dict(
-        backbone=dict(
-            _delete_=True, type='mmdlkd.CifarResNet', arch='resnet8x4'),
-        head=dict(in_channels=256)),
-    teacher=dict(
-        backbone=dict(
-            _delete_=True, type='mmdlkd.CifarResNet', arch='resnet32x4'),
-        head=dict(in_channels=256)),
-    teacher_ckpt='work_dirs/cifar100/teachers/resnet32x4/epoch_240.pth',
+    student=_base_.resnet8x4_student,
+    teacher=_base_.resnet32x4_teacher,
+    teacher_ckpt=_base_.resnet32x4_ckpt,
     distill=dict(
         connectors=dict(
             align=dict(in_channels=256, out_channels=256),

@@ -1,15 +1,8 @@
 # DLKD resnet32x4 -> ShuffleV2 on CIFAR-100 (paper Table II): teacher
 # 79.63, student alone 73.12, KD 74.45, CRD 75.72, DLKD 79.54 (paper's
 # numbers; this implementation: not yet trained).
-# Protocol: 240 epochs, batch 64, SGD lr 0.01, x0.1 at 150/180/210, wd 5e-4;
-# weights CE 1, align 20, corr 50, sup 1 (authors' CIFAR script).
-# Views: the authors' 4 rotations (each with its own crop and flip). The
-# authors' teachers were SSKD's, trained with a rotation-prediction task, so
-# rotated images were inside their training distribution; a teacher from
-# configs/cifar100/teachers/ has never seen rotated images, so with it the
-# choice between rotations and a generic second view (see
-# resnet32x4_resnet8x4_dlkd-augview_cifar100.py) is a measurement, not a
-# given.
+# Protocol (lr 0.01), weights and views:
+# ../../_base_/distill/cifar100_dlkd_rot4.py.
 # Teacher: train configs/cifar100/teachers/resnet32x4_cifar100.py first.
 _base_ = ['../../_base_/distill/cifar100_dlkd_rot4.py']
 model = dict(

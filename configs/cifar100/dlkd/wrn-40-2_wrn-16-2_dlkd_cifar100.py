@@ -1,15 +1,7 @@
 # DLKD wrn40-2 -> wrn16-2 on CIFAR-100 (paper Table I): teacher
 # 76.46, student alone 73.64, KD 74.92, CRD 76.04, DLKD 77.20 (paper's
 # numbers; this implementation: not yet trained).
-# Protocol: 240 epochs, batch 64, SGD lr 0.05, x0.1 at 150/180/210, wd 5e-4;
-# weights CE 1, align 20, corr 50, sup 1 (authors' CIFAR script).
-# Views: the authors' 4 rotations (each with its own crop and flip). The
-# authors' teachers were SSKD's, trained with a rotation-prediction task, so
-# rotated images were inside their training distribution; a teacher from
-# configs/cifar100/teachers/ has never seen rotated images, so with it the
-# choice between rotations and a generic second view (see
-# resnet32x4_resnet8x4_dlkd-augview_cifar100.py) is a measurement, not a
-# given.
+# Protocol, weights and views: ../../_base_/distill/cifar100_dlkd_rot4.py.
 # Teacher: train configs/cifar100/teachers/wrn-40-2_cifar100.py first.
 _base_ = ['../../_base_/distill/cifar100_dlkd_rot4.py']
 model = dict(

@@ -5,14 +5,9 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 
 from mmdlkd.datasets.checks import check_dataset_classes, check_labels, unwrap
-from mmdlkd.models.distillers.checks import (class_score_recorders,
-                                             head_num_classes)
+from mmdlkd.models.class_heads import (class_score_recorders, head_num_classes,
+                                       ignore_index)
 from mmdlkd.registry import HOOKS
-
-
-def _ignore_index(model: nn.Module) -> Optional[int]:
-    head = getattr(model, 'decode_head', None)
-    return getattr(head, 'ignore_index', None)
 
 
 @HOOKS.register_module()
@@ -101,5 +96,5 @@ class DatasetCheckHook(Hook):
         found = head_num_classes(student)
         if not samples or found is None:
             return
-        check_labels(samples, found[1], _ignore_index(student),
+        check_labels(samples, found[1], ignore_index(student),
                      f'the student ({found[0]} = {found[1]})')

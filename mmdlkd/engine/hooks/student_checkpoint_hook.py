@@ -8,8 +8,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import get_state_dict, weights_to_cpu
 
-from mmdlkd.models.distillers.export import save_student_checkpoint
 from mmdlkd.registry import HOOKS
+from mmdlkd.utils.student_checkpoint import save_student_checkpoint
 
 
 @HOOKS.register_module()

@@ -6,14 +6,16 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
+from mmdlkd.models.class_heads import check_class_scores
 from mmdlkd.models.recorders import RecorderManager
 from mmdlkd.registry import MODELS
-from .checks import check_class_scores, check_view_batch
+from .data_preprocessor import MultiViewDataPreprocessor
+from .host_models import student_task_loss, teacher_forward
 from .mapping import DistillMapping
 from .renorm import build_renormalizer, norm_of
 from .teacher import build_teacher
-from .views import (concat_views, gather_labels, student_task_loss,
-                    teacher_forward)
+from .views import (check_num_views, check_preprocessor_takes_views,
+                    concat_views)
 
 _DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs')
 _TEACHER_DTYPES = dict(fp16=torch.float16, bf16=torch.bfloat16)
@@ -54,8 +56,15 @@ class Distiller(BaseModel):
         distill (dict, optional): ``recorders`` (``dict(student=...,
             teacher=...)``), ``connectors``, ``losses`` and ``loss_inputs``,
             see ``docs/distiller.md``. Defaults to None (no distillation).
-        data_preprocessor (dict, optional): Defaults to None, which uses
-            the student's own data preprocessor.
+        data_preprocessor (dict, optional): None uses the student's own
+            data preprocessor. A dict without ``type`` gets the student
+            preprocessor's type; ``mmdlkd.MultiViewDataPreprocessor``
+            without ``preprocessor`` wraps the student's preprocessor
+            config. mmengine's Runner fills a missing
+            ``model.data_preprocessor`` with the config's top-level
+            ``data_preprocessor``, so a config whose top-level one is not
+            meant for the distiller sets ``data_preprocessor=None``.
+            Defaults to None.
         teacher_dtype (str, optional): ``'fp16'`` or ``'bf16'`` runs the
             frozen teacher (weights and input) in half precision; recorded
             teacher features are cast back to float32 for the losses.
@@ -125,10 +134,13 @@ class Distiller(BaseModel):
             for name, cfg in losses.items()
         })
         self.mapping = DistillMapping(
-            distill.get('loss_inputs'), self.distill_losses, self.connectors,
+            distill.get('loss_inputs'),
+            self.distill_losses,
+            self.connectors,
             dict(
-                student=self.student_recorders.names(),
-                teacher=self.teacher_recorders.names()))
+                student=self.student_recorders,
+                teacher=self.teacher_recorders),
+            cast_teacher=teacher_dtype is not None or teacher_channels_last)
         self.renorm = build_renormalizer(
             teacher_norm, self.data_preprocessor,
             getattr(self.teacher, 'data_preprocessor', None))
@@ -158,10 +170,7 @@ class Distiller(BaseModel):
         # mmpretrain configs give the top-level preprocessor without a type
         # (its models default it); the student's type is the right default.
         cfg.setdefault('type', type(self.student.data_preprocessor))
-        kind = cfg.get('type')
-        name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
-        if (name.endswith('MultiViewDataPreprocessor')
-                and 'preprocessor' not in cfg):
+        if _is_multi_view(cfg['type']) and 'preprocessor' not in cfg:
             if student.get('data_preprocessor') is None:
                 raise ValueError(
                     'MultiViewDataPreprocessor needs preprocessor=... when '
@@ -194,14 +203,6 @@ class Distiller(BaseModel):
             batch = batch.contiguous(memory_format=torch.channels_last)
         return batch
 
-    def _teacher_output(self, value):
-        """A recorded teacher tensor as float32, contiguous."""
-        if not isinstance(value, torch.Tensor) or not (
-                self.teacher_dtype is not None or self.teacher_channels_last):
-            return value
-        dtype = torch.float32 if value.is_floating_point() else value.dtype
-        return value.to(dtype, memory_format=torch.contiguous_format)
-
     def train(self, mode: bool = True) -> 'Distiller':
         """Set the train mode; the teacher always stays in ``eval()``."""
         super().train(mode)
@@ -209,10 +210,10 @@ class Distiller(BaseModel):
         return self
 
     def train_step(self, data: Union[dict, tuple, list], optim_wrapper):
-        """mmengine's ``train_step``, after checking the raw batch's views
-        against the data preprocessor and ``num_views``."""
+        """mmengine's ``train_step``, after checking that the data
+        preprocessor takes the raw batch's views."""
         if isinstance(data, dict):
-            check_view_batch(data, self.data_preprocessor, self.num_views)
+            check_preprocessor_takes_views(data, self.data_preprocessor)
         return super().train_step(data, optim_wrapper)
 
     def forward(self,
@@ -244,18 +245,7 @@ class Distiller(BaseModel):
             distillation loss, under its config name.
         """
         batch, num_views = concat_views(inputs)
-        if self.num_views is not None and num_views != self.num_views:
-            raise ValueError(
-                f'the distiller expects {self.num_views} views per batch '
-                f'(model.num_views={self.num_views}), the training pipeline '
-                f'gave {num_views}. Make the multi-view transform of '
-                'train_dataloader.dataset.pipeline produce '
-                f'{self.num_views} views (mmdlkd.RotationViews: '
-                'len(angles); mmdlkd.AugmentedViews: 1 + num_extra_views; '
-                "mmpretrain's MultiView: sum(num_views)) and use "
-                "data_preprocessor=dict(type='mmdlkd."
-                "MultiViewDataPreprocessor'), or change num_views")
-        n = batch.shape[0] // num_views
+        check_num_views(num_views, self.num_views)
         try:
             with torch.no_grad(), self.teacher_recorders.recording():
                 t_batch = batch if self.renorm is None else self.renorm(batch)
@@ -268,21 +258,30 @@ class Distiller(BaseModel):
             if clash:
                 raise ValueError(f'distill loss names {clash} clash with the '
                                  "student's own loss names")
-
-            def fetch(source: str):
-                if source == 'labels':
-                    return gather_labels(data_samples, num_views,
-                                         n).to(batch.device)
-                model, _, name = source.partition('.')
-                if model == 'teacher':
-                    return self._teacher_output(
-                        self.teacher_recorders.get(name))
-                return self.student_recorders.get(name)
-
             losses.update(
-                self.mapping.compute(self.distill_losses, self.connectors,
-                                     fetch, dict(num_views=num_views)))
+                self.mapping.compute(data_samples, num_views,
+                                     batch.shape[0] // num_views,
+                                     batch.device))
         finally:
             self.teacher_recorders.reset()
             self.student_recorders.reset()
         return losses
+
+
+def _is_multi_view(kind: Union[str, type]) -> bool:
+    """Whether a preprocessor ``type`` is (a subclass of)
+    :class:`MultiViewDataPreprocessor`.
+
+    Args:
+        kind (str | type): A class, or a registry name resolved in the
+            current default scope (``'mmdlkd.X'`` in mmdlkd's).
+
+    Returns:
+        bool: True for the multi-view preprocessor; False for other and
+        unknown names.
+    """
+    if isinstance(kind, str):
+        with MODELS.switch_scope_and_registry(None) as registry:
+            kind = registry.get(kind)
+    return isinstance(kind, type) and issubclass(kind,
+                                                 MultiViewDataPreprocessor)

@@ -1,12 +1,15 @@
 """The mapping from recorded features through connectors to the losses."""
 import inspect
-from typing import Callable, Dict, List, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 
+from mmdlkd.models.recorders import RecorderManager
+from .host_models import gather_labels
+
 #: Sources that are not recorders: ``labels`` are the ground-truth labels of
-#: all view rows (view-major), see ``Distiller``.
+#: all view rows (view-major), see :func:`gather_labels`.
 SPECIAL_SOURCES = ('labels', )
 #: Loss arguments filled automatically when the mapping does not name them.
 AUTO_ARGS = ('num_views', )
@@ -57,6 +60,10 @@ class LossInput:
         self.arg = arg
         self.source = spec[0]
         self.connectors: List[str] = list(spec[1:])
+        if self.source in SPECIAL_SOURCES:
+            self.model, self.name = self.source, ''
+        else:
+            self.model, _, self.name = self.source.partition('.')
 
     def where(self) -> str:
         return f"loss_inputs['{self.loss_name}']['{self.arg}']"
@@ -82,8 +89,11 @@ class DistillMapping:
             :class:`LossInput`.
         losses (nn.ModuleDict): The built distillation losses.
         connectors (nn.ModuleDict): The built connectors.
-        recorders (dict): ``{'student': names, 'teacher': names}``: the
-            recorder names of each model.
+        recorders (dict): ``{'student': RecorderManager, 'teacher':
+            RecorderManager}``: the recorders the sources name.
+        cast_teacher (bool): Give recorded teacher tensors to the losses as
+            contiguous float32 (for a teacher run in half precision or
+            channels-last). Defaults to False.
 
     Raises:
         ValueError: A loss without a mapping, a mapping for an unknown loss,
@@ -92,9 +102,16 @@ class DistillMapping:
             connector that no loss uses.
     """
 
-    def __init__(self, loss_inputs: dict, losses: nn.ModuleDict,
+    def __init__(self,
+                 loss_inputs: dict,
+                 losses: nn.ModuleDict,
                  connectors: nn.ModuleDict,
-                 recorders: Dict[str, Sequence[str]]) -> None:
+                 recorders: Dict[str, RecorderManager],
+                 cast_teacher: bool = False) -> None:
+        self.losses = losses
+        self.connectors = connectors
+        self.recorders = recorders
+        self.cast_teacher = cast_teacher
         loss_inputs = dict(loss_inputs or {})
         unknown = sorted(set(loss_inputs) - set(losses))
         if unknown:
@@ -150,61 +167,78 @@ class DistillMapping:
 
     @staticmethod
     def _check_source(entry: LossInput,
-                      recorders: Dict[str, Sequence[str]]) -> None:
-        if entry.source in SPECIAL_SOURCES:
+                      recorders: Dict[str, RecorderManager]) -> None:
+        if entry.model in SPECIAL_SOURCES:
             return
-        model, _, name = entry.source.partition('.')
-        if model not in recorders or not name:
+        if entry.model not in recorders or not entry.name:
             raise ValueError(
                 f"{entry.where()}: source '{entry.source}' must be "
                 "'student.<recorder>', 'teacher.<recorder>' or one of "
                 f'{list(SPECIAL_SOURCES)}')
-        if name not in recorders[model]:
+        if entry.name not in recorders[entry.model]:
             raise ValueError(
                 f"{entry.where()}: source '{entry.source}' names no "
-                f'{model} recorder; {model} recorders are '
-                f'{list(recorders[model])}')
+                f'{entry.model} recorder; {entry.model} recorders are '
+                f'{recorders[entry.model].names()}')
 
-    def compute(self, losses: nn.ModuleDict, connectors: nn.ModuleDict,
-                fetch: Callable[[str], object],
-                auto_values: Dict[str, object]) -> Dict[str, torch.Tensor]:
-        """Run connectors and losses.
+    def compute(self, data_samples: list, num_views: int, num_images: int,
+                device: torch.device) -> Dict[str, torch.Tensor]:
+        """Read the sources of a step and run connectors and losses.
 
         Args:
-            losses (nn.ModuleDict): The distillation losses.
-            connectors (nn.ModuleDict): The connectors.
-            fetch (Callable): Returns the value of a source name.
-            auto_values (dict): Values of the automatic arguments, e.g.
-                ``{'num_views': 4}``.
+            data_samples (list): The step's data samples, for the
+                ``labels`` source.
+            num_views (int): ``V``, also given to losses taking
+                ``num_views``.
+            num_images (int): ``N``, the original images of the batch.
+            device (torch.device): Where the labels go.
 
         Returns:
             dict[str, Tensor]: The (already weighted) loss of each name.
         """
+        auto_values = dict(num_views=num_views)
+        labels = None
         results = {}
         for loss_name, entries in self.inputs.items():
             kwargs = {}
             for entry in entries:
-                value = fetch(entry.source)
-                if not isinstance(value, torch.Tensor):
-                    raise TypeError(
-                        f"{entry.where()}: source '{entry.source}' is a "
-                        f'{_describe(value)}, not a tensor; set index in '
-                        'its recorder config to pick one item')
+                if entry.model == 'labels':
+                    if labels is None:
+                        labels = gather_labels(data_samples, num_views,
+                                               num_images).to(device)
+                    value = labels
+                else:
+                    value = self._recorded(entry)
                 for conn in entry.connectors:
-                    value = self._connect(connectors[conn], conn, entry, value)
+                    value = self._connect(self.connectors[conn], conn, entry,
+                                          value)
                 kwargs[entry.arg] = value
             for arg in self.auto_args[loss_name]:
                 kwargs[arg] = auto_values[arg]
+            loss = self.losses[loss_name]
             try:
-                results[loss_name] = losses[loss_name](**kwargs)
+                results[loss_name] = loss(**kwargs)
             except (RuntimeError, ValueError, IndexError) as err:
                 shapes = ', '.join(f'{k}={_describe(v)}'
                                    for k, v in kwargs.items())
                 _reraise(
                     err, f"distill loss '{loss_name}' "
-                    f'({type(losses[loss_name]).__name__}) failed on inputs '
+                    f'({type(loss).__name__}) failed on inputs '
                     f'{shapes}: {err}')
         return results
+
+    def _recorded(self, entry: LossInput) -> torch.Tensor:
+        """The tensor the recorder of ``entry`` recorded in this step."""
+        value = self.recorders[entry.model].get(entry.name)
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{entry.where()}: source '{entry.source}' is a "
+                            f'{_describe(value)}, not a tensor; set index in '
+                            'its recorder config to pick one item')
+        if entry.model == 'teacher' and self.cast_teacher:
+            dtype = torch.float32 if value.is_floating_point() else \
+                value.dtype
+            value = value.to(dtype, memory_format=torch.contiguous_format)
+        return value
 
     @staticmethod
     def _connect(connector: nn.Module, name: str, entry: LossInput,

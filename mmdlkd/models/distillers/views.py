@@ -1,26 +1,14 @@
-"""Multi-view batches and the task-specific forward paths.
+"""Multi-view batches: counting, checking and concatenating the views.
 
 Views are concatenated view-major: rows ``[0:N]`` are the original images,
-rows ``[v*N:(v+1)*N]`` view ``v``. Teacher and student each run one forward
-pass over all ``V*N`` rows.
+rows ``[v*N:(v+1)*N]`` view ``v``.
 """
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 
-
-def model_kind(model: nn.Module) -> str:
-    """``'seg'`` (mmseg EncoderDecoder-like), ``'cls'`` (mmpretrain
-    ImageClassifier-like) or ``'other'``."""
-    if not hasattr(model, 'extract_feat'):
-        return 'other'
-    head = getattr(model, 'decode_head', None)
-    if isinstance(head, nn.Module) and not isinstance(head, nn.ModuleList):
-        return 'seg'
-    if isinstance(getattr(model, 'head', None), nn.Module):
-        return 'cls'
-    return 'other'
+from .data_preprocessor import view_lists
 
 
 def concat_views(
@@ -46,143 +34,76 @@ def concat_views(
     return torch.cat(views, dim=0), len(views)
 
 
-def expand_samples(data_samples: list, num_views: int, n: int, kind: str,
-                   what: str) -> list:
-    """Return one data sample per row of a ``V*N`` batch.
-
-    Samples are used as given when there is one per row (``V*N``);
-    otherwise (``N``, the original view's) they are repeated per view,
-    which is only right for image-level labels (classification).
+def count_views(inputs, num_samples: Optional[int] = None) -> int:
+    """The number of views of a collated training batch (1 if single-view).
 
     Args:
-        data_samples (list): ``N`` or ``V*N`` samples.
-        num_views (int): ``V``.
-        n (int): ``N``, the number of original images.
-        kind (str): See :func:`model_kind`.
-        what (str): What needs the samples, for messages.
-    """
-    if len(data_samples) == n * num_views:
-        return list(data_samples)
-    if len(data_samples) != n:
-        raise ValueError(
-            f'{what}: got {len(data_samples)} data samples for {n} images '
-            f'in {num_views} views; expected {n} or {n * num_views}')
-    if kind == 'seg':
-        raise ValueError(
-            f'{what} with {num_views} views of a segmentation batch needs '
-            'pixel labels for every view; the original view\'s labels are '
-            'not repeated (they would be wrong for geometric views). Use '
-            "task_loss_views='original' and no 'labels' source")
-    return list(data_samples) * num_views
-
-
-def gather_labels(data_samples: list, num_views: int, n: int) -> torch.Tensor:
-    """The ground-truth labels of all ``V*N`` rows.
+        inputs: ``data['inputs']`` from the dataloader: a tensor or a list
+            of ``(C, H, W)`` images (one view), ``V`` tuples of ``N`` images
+            (``pseudo_collate``) or ``V`` batched ``(N, C, H, W)`` views
+            (``default_collate``).
+        num_samples (int, optional): ``N``, to tell the nested layouts
+            apart. Defaults to None.
 
     Returns:
-        Tensor: ``[V*N]`` class indices (mmpretrain ``gt_label``) or
-        ``[V*N, H, W]`` pixel labels (mmseg ``gt_sem_seg``).
+        int: ``V``.
     """
-    if not data_samples:
-        raise ValueError("the 'labels' source needs data samples")
-    first = data_samples[0]
-    if 'gt_label' in first:
-        samples = expand_samples(data_samples, num_views, n, 'cls',
-                                 "the 'labels' source")
-        return torch.cat([s.gt_label.flatten()[:1] for s in samples])
-    if 'gt_sem_seg' in first:
-        samples = expand_samples(data_samples, num_views, n, 'seg',
-                                 "the 'labels' source")
-        return torch.stack([s.gt_sem_seg.data[0] for s in samples])
-    raise ValueError("the 'labels' source needs gt_label (mmpretrain) or "
-                     'gt_sem_seg (mmseg) in the data samples')
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        return 1
+    first = inputs[0]
+    if isinstance(first, (list, tuple)):
+        return len(view_lists(inputs, num_samples))
+    if getattr(first, 'dim', None) is not None and first.dim() == 4:
+        return len(inputs)
+    return 1
 
 
-def teacher_forward(teacher: nn.Module, inputs: torch.Tensor,
-                    sources: List[str]) -> None:
-    """Run the teacher only as far as its recorded modules need.
-
-    The backbone and neck always run; the (decode/auxiliary) heads only when
-    a recorder sits inside them. The teacher never computes a loss.
-    """
-    kind = model_kind(teacher)
-
-    def needs(prefix: str) -> bool:
-        return any(s == prefix or s.startswith(prefix + '.') for s in sources)
-
-    if kind == 'other':
-        teacher(inputs, mode='tensor')
-        return
-    feats = teacher.extract_feat(inputs)
-    if kind == 'cls':
-        if needs('head'):
-            teacher.head(feats)
-        return
-    if needs('decode_head'):
-        teacher.decode_head.forward(feats)
-    if needs('auxiliary_head'):
-        aux = teacher.auxiliary_head
-        for head in (aux if isinstance(aux, nn.ModuleList) else [aux]):
-            head.forward(feats)
-
-
-def _prefixed(losses: Dict[str, torch.Tensor], prefix: str) -> dict:
-    return {f'{prefix}.{k}': v for k, v in losses.items()}
-
-
-def student_task_loss(student: nn.Module, inputs: torch.Tensor, num_views: int,
-                      data_samples: list,
-                      views: str) -> Dict[str, torch.Tensor]:
-    """The student's own losses from one forward pass over all rows.
+def check_preprocessor_takes_views(data: dict,
+                                   preprocessor: nn.Module) -> None:
+    """Refuse a raw multi-view batch for a single-view data preprocessor.
 
     Args:
-        student (nn.Module): The student.
-        inputs (Tensor): The ``V*N`` batch.
-        num_views (int): ``V``.
-        data_samples (list): Samples of the original view (``N``) or of all
-            rows (``V*N``).
-        views (str): ``'original'``: the task loss uses rows ``[0:N]``;
-            ``'all'``: all rows.
+        data (dict): The collated batch (``inputs``, ``data_samples``).
+        preprocessor (nn.Module): The distiller's data preprocessor.
 
-    Returns:
-        dict[str, Tensor]: The student's losses, named as its own ``loss``
-        names them.
+    Raises:
+        ValueError: The batch has several views but the preprocessor takes
+            one image per sample.
     """
-    if num_views == 1:
-        return student.loss(inputs, data_samples)
-    kind = model_kind(student)
-    if kind == 'other':
-        raise NotImplementedError(
-            f'multi-view batches are supported for mmseg EncoderDecoder and '
-            f'mmpretrain ImageClassifier students, not {type(student)}')
-    n = inputs.shape[0] // num_views
-    if views == 'all':
-        samples = expand_samples(data_samples, num_views, n, kind,
-                                 "task_loss_views='all'")
-        rows = n * num_views
-    else:
-        samples, rows = list(data_samples[:n]), n
-    feats = student.extract_feat(inputs)
-    if kind == 'cls':
-        if not hasattr(student.head, '_get_loss'):
-            raise NotImplementedError(
-                f'multi-view batches need a head with _get_loss, '
-                f'{type(student.head).__name__} has none')
-        return student.head._get_loss(student.head(feats)[:rows], samples)
-    losses = _prefixed(
-        student.decode_head.loss_by_feat(
-            student.decode_head.forward(feats)[:rows], samples), 'decode')
-    if getattr(student, 'with_auxiliary_head', False):
-        aux = student.auxiliary_head
-        if isinstance(aux, nn.ModuleList):
-            for idx, head in enumerate(aux):
-                losses.update(
-                    _prefixed(
-                        head.loss_by_feat(head.forward(feats)[:rows], samples),
-                        f'aux_{idx}'))
-        else:
-            losses.update(
-                _prefixed(
-                    aux.loss_by_feat(aux.forward(feats)[:rows], samples),
-                    'aux'))
-    return losses
+    samples = data.get('data_samples')
+    views = count_views(
+        data.get('inputs'), None if samples is None else len(samples))
+    if views > 1 and not hasattr(preprocessor, 'preprocessor'):
+        raise ValueError(
+            f'the training pipeline gives {views} views per sample (a '
+            'multi-view transform such as mmdlkd.RotationViews, '
+            'mmdlkd.AugmentedViews or MultiView in '
+            "train_dataloader.dataset.pipeline), but the distiller's data "
+            f'preprocessor {type(preprocessor).__name__} takes one image '
+            "per sample. Set model.data_preprocessor=dict(type='mmdlkd."
+            "MultiViewDataPreprocessor') (it wraps the student's).")
+
+
+def check_num_views(num_views: int, expected: Optional[int]) -> None:
+    """Refuse a batch whose number of views is not the configured one.
+
+    Args:
+        num_views (int): ``V`` of the batch.
+        expected (int, optional): The distiller's ``num_views``; None
+            accepts any.
+
+    Raises:
+        ValueError: ``num_views`` differs from ``expected``; the message
+            says how each multi-view transform sets it.
+    """
+    if expected is None or num_views == expected:
+        return
+    raise ValueError(
+        f'the distiller expects {expected} views per batch '
+        f'(model.num_views={expected}), the training pipeline gives '
+        f'{num_views}. Make the multi-view transform of '
+        f'train_dataloader.dataset.pipeline produce {expected} views '
+        '(mmdlkd.RotationViews: len(angles); mmdlkd.AugmentedViews: '
+        "1 + num_extra_views; mmpretrain's MultiView: sum(num_views)) with "
+        "data_preprocessor=dict(type='mmdlkd.MultiViewDataPreprocessor'), "
+        'or change num_views.')

@@ -104,19 +104,7 @@ class CorrelationLoss(nn.Module):
       each block is recomputed in backward (activation checkpointing), so
       only one ``images x chunk_size x HW`` block is alive at a time.
 
-    Measured peak extra memory for a ``2 x 512 x 64 x 128`` float32 map
-    (student and teacher both 512 channels, ``num_views=1``, default
-    settings: no pooling, no sampling, ``chunk_size=1024``, i.e. the exact
-    8192 x 8192 relations of each image): **406 MiB** for forward +
-    backward (368 MiB forward only), against 1642 MiB unchunked;
-    ``chunk_size=256``: 274 MiB; ``pool_size=(32, 64)``: 89 MiB;
-    ``max_pixels=2048``: 193 MiB, or 133 MiB with ``chunk_size=None``. The
-    two 32 MiB input maps are not counted; the input gradient and the
-    normalised copies of both maps are. Measured on CPU as the growth of
-    the process's peak RSS (``resource.getrusage().ru_maxrss``) over the
-    allocated inputs, in a fresh process run with
-    ``MALLOC_MMAP_THRESHOLD_=65536`` so that freed blocks go back to the OS
-    (script in ``docs/losses.md``).
+    Peak memory of these settings: ``docs/benchmarks.md``.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.

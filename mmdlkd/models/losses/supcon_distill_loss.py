@@ -1,5 +1,5 @@
 """Supervised (label-aware InfoNCE) distillation loss (DLKD, eq. 7)."""
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -8,68 +8,40 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmdlkd.registry import MODELS
-from .utils import (check_dims, full_precision, gather_rows, random_subset,
-                    resize_labels, upcast, zero_loss)
+from .utils import (check_dims, full_precision, gather_rows, resize_labels,
+                    upcast, zero_loss)
 
 
-def supcon_terms(anchors: Tensor,
-                 anchor_labels: Tensor,
-                 samples: Tensor,
-                 sample_labels: Tensor,
-                 tau: float,
-                 exclude_self: bool = False) -> Optional[Tensor]:
-    """Per-anchor supervised-contrastive losses.
+def supcon_anchor_losses(anchors: Tensor,
+                         anchor_labels: Tensor,
+                         samples: Tensor,
+                         sample_labels: Tensor,
+                         valid: Tensor,
+                         tau: float,
+                         exclude_self: bool = False) -> Tuple[Tensor, Tensor]:
+    """Per-anchor supervised-contrastive losses over the valid rows.
 
     For anchor ``i``:
     ``-1/|P(i)| sum_{j in P(i)} log softmax_k(z_i.z_k / tau)_j`` over the
-    samples ``k`` (all samples, minus ``i`` itself if
-    ``exclude_self``), with ``P(i)`` the samples with the anchor's label.
+    valid samples ``k`` (minus ``i`` itself if ``exclude_self``), with
+    ``P(i)`` the valid samples with the anchor's label. Invalid rows are
+    neither anchors nor contrasted samples. Masks instead of indexing, so
+    there is no host-device synchronisation.
 
     Args:
         anchors (Tensor): Unit anchor rows ``[A, D]``.
         anchor_labels (Tensor): ``[A]``.
-        samples (Tensor): Unit sample rows ``[S, D]``.
-        sample_labels (Tensor): ``[S]``.
+        samples (Tensor): Unit sample rows ``[A, D]``, row-aligned with the
+            anchors.
+        sample_labels (Tensor): ``[A]``.
+        valid (Tensor): ``[A]`` booleans; masks anchors and samples alike.
         tau (float): Temperature.
-        exclude_self (bool): Anchors are the samples (``A == S``); drop the
-            diagonal. Defaults to False.
+        exclude_self (bool): Anchors are the samples; drop the diagonal.
+            Defaults to False.
 
     Returns:
-        Tensor | None: Losses of the anchors that have at least one
-        positive, or None if none has.
-    """
-    logits = anchors @ samples.t() / tau
-    pos = anchor_labels[:, None] == sample_labels[None, :]
-    if exclude_self:
-        eye = torch.eye(
-            logits.shape[0], dtype=torch.bool, device=logits.device)
-        logits = logits.masked_fill(eye, torch.finfo(logits.dtype).min)
-        pos = pos & ~eye
-    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
-    num_pos = pos.sum(dim=1)
-    valid = num_pos > 0
-    if not bool(valid.any()):
-        return None
-    pos_sum = log_prob.masked_fill(~pos, 0.).sum(dim=1)
-    return -pos_sum[valid] / num_pos[valid]
-
-
-def masked_supcon_sum(anchors: Tensor,
-                      anchor_labels: Tensor,
-                      samples: Tensor,
-                      sample_labels: Tensor,
-                      valid: Tensor,
-                      tau: float,
-                      exclude_self: bool = False) -> tuple:
-    """:func:`supcon_terms` on the rows where ``valid`` holds, without a
-    host-device synchronisation (no boolean indexing, no ``bool(tensor)``).
-
-    Anchors and samples are row-aligned (``valid`` ``[A]`` masks both).
-    Invalid rows are neither anchors nor contrasted samples.
-
-    Returns:
-        tuple[Tensor, Tensor]: The sum of the per-anchor losses of the valid
-        anchors that have a positive, and how many there are.
+        tuple[Tensor, Tensor]: The loss of every anchor ``[A]`` and whether
+        it counts ``[A]`` (valid, with at least one positive).
     """
     logits = anchors @ samples.t() / tau
     drop = ~valid[None, :].expand_as(logits)
@@ -82,9 +54,50 @@ def masked_supcon_sum(anchors: Tensor,
     logits = logits.masked_fill(drop, torch.finfo(logits.dtype).min)
     log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
     num_pos = pos.sum(dim=1)
-    use = valid & (num_pos > 0)
-    terms = -log_prob.masked_fill(~pos, 0.).sum(dim=1) / num_pos.clamp(min=1)
-    return torch.where(use, terms, 0.).sum(), use.sum()
+    counted = valid & (num_pos > 0)
+    losses = -log_prob.masked_fill(~pos, 0.).sum(dim=1) / num_pos.clamp(min=1)
+    return losses, counted
+
+
+def supcon_terms(anchors: Tensor,
+                 anchor_labels: Tensor,
+                 samples: Tensor,
+                 sample_labels: Tensor,
+                 tau: float,
+                 exclude_self: bool = False) -> Optional[Tensor]:
+    """The losses of the anchors that have a positive, all rows valid.
+
+    Args:
+        anchors (Tensor): See :func:`supcon_anchor_losses`.
+        anchor_labels (Tensor): See :func:`supcon_anchor_losses`.
+        samples (Tensor): See :func:`supcon_anchor_losses`.
+        sample_labels (Tensor): See :func:`supcon_anchor_losses`.
+        tau (float): Temperature.
+        exclude_self (bool): Drop the diagonal. Defaults to False.
+
+    Returns:
+        Tensor | None: The counted anchors' losses, or None if none counts.
+    """
+    valid = torch.ones(
+        anchors.shape[0], dtype=torch.bool, device=anchors.device)
+    losses, counted = supcon_anchor_losses(anchors, anchor_labels, samples,
+                                           sample_labels, valid, tau,
+                                           exclude_self)
+    if not bool(counted.any()):
+        return None
+    return losses[counted]
+
+
+def _mean_over_counted(parts: List[Tuple[Tensor, Tensor]]) -> Tensor:
+    """The mean over the directions that count an anchor of each
+    direction's mean anchor loss."""
+    means, found = [], []
+    for losses, counted in parts:
+        count = counted.sum()
+        means.append(
+            torch.where(counted, losses, 0.).sum() / count.clamp(min=1))
+        found.append((count > 0).to(losses.dtype))
+    return sum(m * f for m, f in zip(means, found)) / sum(found).clamp(min=1)
 
 
 def valid_subset(valid: Tensor, num: int) -> Tensor:
@@ -179,7 +192,8 @@ class SupConDistillLoss(nn.Module):
         self.eps = eps
 
     def _gather(self, s: Tensor, t: Tensor, labels: Tensor) -> tuple:
-        """Gather the valid rows of all processes (counts may differ)."""
+        """The rows of all processes, each padded with ``ignore_index`` rows
+        to the largest count (counts may differ)."""
         if not (dist.is_available() and dist.is_initialized()) or \
                 dist.get_world_size() == 1:
             return s, t, labels
@@ -193,33 +207,25 @@ class SupConDistillLoss(nn.Module):
             t = torch.cat([t, t.new_zeros(pad, t.shape[1])])
             labels = torch.cat(
                 [labels, labels.new_full((pad, ), self.ignore_index)])
-        s, t, labels = gather_rows(s), gather_rows(t), gather_rows(labels)
-        keep = labels != self.ignore_index
-        return s[keep], t[keep], labels[keep]
+        return gather_rows(s), gather_rows(t), gather_rows(labels)
 
-    def _static(self, s: Tensor, t: Tensor, labels: Tensor,
-                keep: Tensor) -> Tensor:
-        """The loss when no row needs sampling: ignored rows are masked
-        instead of dropped (same value, no host-device synchronisation)."""
+    def _masked_loss(self, s: Tensor, t: Tensor, labels: Tensor) -> Tensor:
+        """The unweighted loss over the rows not labelled ``ignore_index``
+        (masked, not dropped: no host-device synchronisation)."""
+        keep = labels != self.ignore_index
         s = F.normalize(s, dim=1, eps=self.eps)
         t = F.normalize(t, dim=1, eps=self.eps)
         if self.mode == 'cross':
-            parts = [
-                masked_supcon_sum(t, labels, s, labels, keep, self.tau),
-                masked_supcon_sum(s, labels, t, labels, keep, self.tau)
-            ]
-        else:
-            z = torch.cat([s, t], dim=0)
-            z_labels = torch.cat([labels, labels], dim=0)
-            parts = [
-                masked_supcon_sum(z, z_labels, z, z_labels,
-                                  torch.cat([keep, keep]), self.tau, True)
-            ]
-        # mean over the directions that have an anchor with a positive
-        means = [total / count.clamp(min=1) for total, count in parts]
-        found = [(count > 0).to(s.dtype) for _, count in parts]
-        return sum(m * f
-                   for m, f in zip(means, found)) / sum(found).clamp(min=1)
+            return _mean_over_counted([
+                supcon_anchor_losses(t, labels, s, labels, keep, self.tau),
+                supcon_anchor_losses(s, labels, t, labels, keep, self.tau)
+            ])
+        z = torch.cat([s, t], dim=0)
+        z_labels = torch.cat([labels, labels], dim=0)
+        return _mean_over_counted([
+            supcon_anchor_losses(z, z_labels, z, z_labels,
+                                 torch.cat([keep, keep]), self.tau, True)
+        ])
 
     def forward(self, s_feat: Tensor, t_feat: Tensor,
                 labels: Tensor) -> Tensor:
@@ -257,39 +263,13 @@ class SupConDistillLoss(nn.Module):
                 s = s.permute(0, 2, 3, 1).flatten(0, 2)
                 t = t.permute(0, 2, 3, 1).flatten(0, 2)
                 labels = labels.flatten()
-            keep = labels != self.ignore_index
-            if not self.gather:
-                if labels.numel() == 0:
-                    return zero_loss(s_feat, t_feat)
-                if (self.max_samples is not None
-                        and labels.shape[0] > self.max_samples):
-                    idx = valid_subset(keep, self.max_samples)
-                    s, t, labels, keep = s[idx], t[idx], labels[idx], keep[idx]
-                return self._static(s, t, labels, keep) * self.loss_weight
-            if not bool(keep.all()):
-                s, t, labels = s[keep], t[keep], labels[keep]
-            idx = random_subset(labels.shape[0], self.max_samples, s.device)
-            if idx is not None:
+            if (self.max_samples is not None
+                    and labels.shape[0] > self.max_samples):
+                idx = valid_subset(labels != self.ignore_index,
+                                   self.max_samples)
                 s, t, labels = s[idx], t[idx], labels[idx]
             if self.gather:
                 s, t, labels = self._gather(s, t, labels)
             if labels.numel() == 0:
                 return zero_loss(s_feat, t_feat)
-            s = F.normalize(s, dim=1, eps=self.eps)
-            t = F.normalize(t, dim=1, eps=self.eps)
-            if self.mode == 'cross':
-                parts = [
-                    supcon_terms(t, labels, s, labels, self.tau),
-                    supcon_terms(s, labels, t, labels, self.tau)
-                ]
-                parts = [p.mean() for p in parts if p is not None]
-                loss = sum(parts) / len(parts) if parts else None
-            else:
-                z = torch.cat([s, t], dim=0)
-                z_labels = torch.cat([labels, labels], dim=0)
-                terms = supcon_terms(
-                    z, z_labels, z, z_labels, self.tau, exclude_self=True)
-                loss = None if terms is None else terms.mean()
-            if loss is None:
-                return zero_loss(s_feat, t_feat)
-        return loss * self.loss_weight
+            return self._masked_loss(s, t, labels) * self.loss_weight

@@ -64,7 +64,7 @@ def test_multiview_ce_on_original_rows_only(cls_scope):
         s = model.connectors['align'](model.student.extract_feat(cat)[-1])
     assert torch.allclose(losses['loss_align'], F.mse_loss(s, t), atol=1e-6)
 
-    with pytest.raises(ValueError, match='expects 3 views.*gave 2'):
+    with pytest.raises(ValueError, match='expects 3 views.*gives 2'):
         model.loss(views[:2], samples)
 
 

@@ -1,11 +1,12 @@
 """Student-only checkpoints from distiller checkpoints."""
-import os
-import os.path as osp
+import io
 import time
 from collections import OrderedDict
 from typing import Optional
 
 import torch
+
+from .atomic_io import atomic_write_bytes
 
 STUDENT_PREFIX = 'student.'
 
@@ -46,8 +47,8 @@ def save_student_checkpoint(checkpoint: dict,
     """Write the student-only checkpoint of a distiller checkpoint.
 
     The file holds ``{'state_dict': student weights, 'meta': ...}`` and is
-    written to a temporary file first and then renamed, so a crash never
-    leaves a half-written file under ``filename``.
+    written with :func:`atomic_write_bytes`, so a crash never leaves a
+    half-written file under ``filename``.
 
     Args:
         checkpoint (dict): A distiller checkpoint (with ``state_dict``) or a
@@ -72,13 +73,7 @@ def save_student_checkpoint(checkpoint: dict,
     out_meta.update(meta or {})
     out_meta.setdefault('student_exported_at',
                         time.strftime('%Y-%m-%d %H:%M:%S'))
-    dirname = osp.dirname(osp.abspath(filename))
-    os.makedirs(dirname, exist_ok=True)
-    tmp = f'{filename}.tmp{os.getpid()}'
-    try:
-        torch.save({'state_dict': student, 'meta': out_meta}, tmp)
-        os.replace(tmp, filename)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    buffer = io.BytesIO()
+    torch.save({'state_dict': student, 'meta': out_meta}, buffer)
+    atomic_write_bytes(buffer.getvalue(), filename)
     return filename

@@ -1,11 +1,12 @@
-"""Build-time consistency checks between the teacher and the student."""
+"""The class-score heads of mmseg and mmpretrain models: their number of
+classes and ignored label, the recorders that record their scores, and the
+check that teacher and student scores are over the same classes."""
 from typing import List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from mmdlkd.models.recorders import RecorderManager
-from .data_preprocessor import view_lists
+from .recorders import RecorderManager
 
 #: The attribute holding the class-score head, per host model kind.
 HEAD_ATTRS = ('head', 'decode_head')
@@ -30,6 +31,19 @@ def head_num_classes(model: nn.Module) -> Optional[Tuple[str, int]]:
         if isinstance(head, nn.Module) and isinstance(num, int):
             return f'{attr}.num_classes', num
     return None
+
+
+def ignore_index(model: nn.Module) -> Optional[int]:
+    """The label value the model's loss ignores.
+
+    Args:
+        model (nn.Module): A host model.
+
+    Returns:
+        int | None: mmseg's ``decode_head.ignore_index``, or None (no decode
+        head, e.g. an mmpretrain classifier).
+    """
+    return getattr(getattr(model, 'decode_head', None), 'ignore_index', None)
 
 
 def _is_class_score_module(path: str, module: nn.Module,
@@ -114,64 +128,3 @@ def check_class_scores(student: nn.Module, teacher: nn.Module,
             'class sets. Use a teacher trained on the same classes as the '
             'dataset (check the teacher config and checkpoint).')
     print_log(message, logger='current', level=30)
-
-
-def count_views(inputs, num_samples: Optional[int] = None) -> int:
-    """The number of views of a collated training batch (1 if single-view).
-
-    Args:
-        inputs: ``data['inputs']`` from the dataloader: a tensor or a list
-            of ``(C, H, W)`` images (one view), ``V`` tuples of ``N`` images
-            (``pseudo_collate``) or ``V`` batched ``(N, C, H, W)`` views
-            (``default_collate``).
-        num_samples (int, optional): ``N``, to tell the nested layouts
-            apart. Defaults to None.
-
-    Returns:
-        int: ``V``.
-    """
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        return 1
-    first = inputs[0]
-    if isinstance(first, (list, tuple)):
-        return len(view_lists(inputs, num_samples))
-    if getattr(first, 'dim', None) is not None and first.dim() == 4:
-        return len(inputs)
-    return 1
-
-
-def check_view_batch(data: dict, preprocessor: nn.Module,
-                     num_views: Optional[int]) -> None:
-    """Check a raw multi-view batch before the data preprocessor sees it.
-
-    Args:
-        data (dict): The collated batch (``inputs``, ``data_samples``).
-        preprocessor (nn.Module): The distiller's data preprocessor.
-        num_views (int, optional): The distiller's ``num_views``.
-
-    Raises:
-        ValueError: The batch has several views but the preprocessor takes
-            one image per sample, or its number of views is not
-            ``num_views``.
-    """
-    samples = data.get('data_samples')
-    views = count_views(
-        data.get('inputs'), None if samples is None else len(samples))
-    if views > 1 and not hasattr(preprocessor, 'preprocessor'):
-        raise ValueError(
-            f'the training pipeline gives {views} views per sample (a '
-            'multi-view transform such as mmdlkd.RotationViews, '
-            'mmdlkd.AugmentedViews or MultiView in '
-            "train_dataloader.dataset.pipeline), but the distiller's data "
-            f'preprocessor {type(preprocessor).__name__} takes one image '
-            "per sample. Set model.data_preprocessor=dict(type='mmdlkd."
-            "MultiViewDataPreprocessor') (it wraps the student's).")
-    if num_views is not None and views != num_views:
-        raise ValueError(
-            f'the distiller expects {num_views} views per batch '
-            f'(model.num_views={num_views}), the training pipeline gives '
-            f'{views}. Make the multi-view transform of '
-            f'train_dataloader.dataset.pipeline produce {num_views} views '
-            '(mmdlkd.RotationViews: len(angles); mmdlkd.AugmentedViews: '
-            "1 + num_extra_views; mmpretrain's MultiView: sum(num_views)), "
-            'or change num_views.')

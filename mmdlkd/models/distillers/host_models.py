@@ -1,0 +1,189 @@
+"""The teacher's and the student's forward passes through mmseg and
+mmpretrain models.
+
+They call the host models' parts directly (``extract_feat``, the heads'
+``forward``, ``decode_head.loss_by_feat``, mmpretrain's private
+``head._get_loss``). Batches hold ``V`` views view-major: rows ``[0:N]``
+are the original images, rows ``[v*N:(v+1)*N]`` view ``v``; teacher and
+student each run one forward pass over all ``V*N`` rows.
+"""
+from typing import Dict, List
+
+import torch
+import torch.nn as nn
+
+
+def model_kind(model: nn.Module) -> str:
+    """What kind of host model ``model`` is.
+
+    Args:
+        model (nn.Module): A student or teacher.
+
+    Returns:
+        str: ``'seg'`` (mmseg EncoderDecoder-like), ``'cls'`` (mmpretrain
+        ImageClassifier-like) or ``'other'``.
+    """
+    if not hasattr(model, 'extract_feat'):
+        return 'other'
+    head = getattr(model, 'decode_head', None)
+    if isinstance(head, nn.Module) and not isinstance(head, nn.ModuleList):
+        return 'seg'
+    if isinstance(getattr(model, 'head', None), nn.Module):
+        return 'cls'
+    return 'other'
+
+
+def expand_samples(data_samples: list, num_views: int, n: int, kind: str,
+                   what: str) -> list:
+    """Return one data sample per row of a ``V*N`` batch.
+
+    Samples are used as given when there is one per row (``V*N``);
+    otherwise (``N``, the original view's) they are repeated per view,
+    which is only right for image-level labels (classification).
+
+    Args:
+        data_samples (list): ``N`` or ``V*N`` samples.
+        num_views (int): ``V``.
+        n (int): ``N``, the number of original images.
+        kind (str): See :func:`model_kind`.
+        what (str): What needs the samples, for messages.
+
+    Returns:
+        list: ``V*N`` samples, view-major.
+    """
+    if len(data_samples) == n * num_views:
+        return list(data_samples)
+    if len(data_samples) != n:
+        raise ValueError(
+            f'{what}: got {len(data_samples)} data samples for {n} images '
+            f'in {num_views} views; expected {n} or {n * num_views}')
+    if kind == 'seg':
+        raise ValueError(
+            f'{what} with {num_views} views of a segmentation batch needs '
+            'pixel labels for every view; the original view\'s labels are '
+            'not repeated (they would be wrong for geometric views). Use '
+            "task_loss_views='original' and no 'labels' source")
+    return list(data_samples) * num_views
+
+
+def gather_labels(data_samples: list, num_views: int, n: int) -> torch.Tensor:
+    """The ground-truth labels of all ``V*N`` rows.
+
+    Args:
+        data_samples (list): ``N`` or ``V*N`` samples, see
+            :func:`expand_samples`.
+        num_views (int): ``V``.
+        n (int): ``N``, the number of original images.
+
+    Returns:
+        Tensor: ``[V*N]`` class indices (mmpretrain ``gt_label``) or
+        ``[V*N, H, W]`` pixel labels (mmseg ``gt_sem_seg``).
+    """
+    if not data_samples:
+        raise ValueError("the 'labels' source needs data samples")
+    first = data_samples[0]
+    if 'gt_label' in first:
+        samples = expand_samples(data_samples, num_views, n, 'cls',
+                                 "the 'labels' source")
+        return torch.cat([s.gt_label.flatten()[:1] for s in samples])
+    if 'gt_sem_seg' in first:
+        samples = expand_samples(data_samples, num_views, n, 'seg',
+                                 "the 'labels' source")
+        return torch.stack([s.gt_sem_seg.data[0] for s in samples])
+    raise ValueError("the 'labels' source needs gt_label (mmpretrain) or "
+                     'gt_sem_seg (mmseg) in the data samples')
+
+
+def teacher_forward(teacher: nn.Module, inputs: torch.Tensor,
+                    sources: List[str]) -> None:
+    """Run the teacher only as far as its recorded modules need.
+
+    The backbone and neck always run; the (decode/auxiliary) heads only when
+    a recorder sits inside them. The teacher never computes a loss.
+
+    Args:
+        teacher (nn.Module): The frozen teacher.
+        inputs (Tensor): The ``V*N`` batch.
+        sources (list[str]): The module paths its recorders record.
+    """
+    kind = model_kind(teacher)
+
+    def needs(prefix: str) -> bool:
+        return any(s == prefix or s.startswith(prefix + '.') for s in sources)
+
+    if kind == 'other':
+        teacher(inputs, mode='tensor')
+        return
+    feats = teacher.extract_feat(inputs)
+    if kind == 'cls':
+        if needs('head'):
+            teacher.head(feats)
+        return
+    if needs('decode_head'):
+        teacher.decode_head.forward(feats)
+    if needs('auxiliary_head'):
+        aux = teacher.auxiliary_head
+        for head in (aux if isinstance(aux, nn.ModuleList) else [aux]):
+            head.forward(feats)
+
+
+def _prefixed(losses: Dict[str, torch.Tensor], prefix: str) -> dict:
+    return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+
+def student_task_loss(student: nn.Module, inputs: torch.Tensor, num_views: int,
+                      data_samples: list,
+                      views: str) -> Dict[str, torch.Tensor]:
+    """The student's own losses from one forward pass over all rows.
+
+    Args:
+        student (nn.Module): The student.
+        inputs (Tensor): The ``V*N`` batch.
+        num_views (int): ``V``.
+        data_samples (list): Samples of the original view (``N``) or of all
+            rows (``V*N``).
+        views (str): ``'original'``: the task loss uses rows ``[0:N]``;
+            ``'all'``: all rows.
+
+    Returns:
+        dict[str, Tensor]: The student's losses, named as its own ``loss``
+        names them.
+    """
+    if num_views == 1:
+        return student.loss(inputs, data_samples)
+    kind = model_kind(student)
+    if kind == 'other':
+        raise NotImplementedError(
+            f'multi-view batches are supported for mmseg EncoderDecoder and '
+            f'mmpretrain ImageClassifier students, not {type(student)}')
+    n = inputs.shape[0] // num_views
+    if views == 'all':
+        samples = expand_samples(data_samples, num_views, n, kind,
+                                 "task_loss_views='all'")
+        rows = n * num_views
+    else:
+        samples, rows = list(data_samples[:n]), n
+    feats = student.extract_feat(inputs)
+    if kind == 'cls':
+        if not hasattr(student.head, '_get_loss'):
+            raise NotImplementedError(
+                f'multi-view batches need a head with _get_loss, '
+                f'{type(student.head).__name__} has none')
+        return student.head._get_loss(student.head(feats)[:rows], samples)
+    losses = _prefixed(
+        student.decode_head.loss_by_feat(
+            student.decode_head.forward(feats)[:rows], samples), 'decode')
+    if getattr(student, 'with_auxiliary_head', False):
+        aux = student.auxiliary_head
+        if isinstance(aux, nn.ModuleList):
+            for idx, head in enumerate(aux):
+                losses.update(
+                    _prefixed(
+                        head.loss_by_feat(head.forward(feats)[:rows], samples),
+                        f'aux_{idx}'))
+        else:
+            losses.update(
+                _prefixed(
+                    aux.loss_by_feat(aux.forward(feats)[:rows], samples),
+                    'aux'))
+    return losses
