@@ -8,8 +8,9 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from make_fashion_mosaics import (FOREGROUND, IGNORE_INDEX, VISIBLE, main,
-                                  read_idx, source_indices, write_idx)
+from make_fashion_mosaics import (DEFAULT_SOURCE, FOREGROUND, IGNORE_INDEX,
+                                  VISIBLE, find_source_dir, main, read_idx,
+                                  source_indices, write_idx)
 
 NUM_TRAIN_IMAGES, NUM_TEST_IMAGES, VAL_IMAGES = 60, 20, 10
 COUNTS = dict(num_train=6, num_val=3, num_test=4)
@@ -71,6 +72,25 @@ def test_idx_round_trip(source):
     assert images.dtype == np.uint8
     np.testing.assert_array_equal(images, fake_split(NUM_TRAIN_IMAGES, 0)[0])
     np.testing.assert_array_equal(labels, np.arange(NUM_TRAIN_IMAGES) % 10)
+
+
+def test_source_dir_from_dpkg(monkeypatch):
+    import make_fashion_mosaics
+    listing = '/.\n/srv/fm\n/srv/fm/train-images-idx3-ubyte.gz\n'
+
+    class Done:
+        stdout = listing
+
+    monkeypatch.setattr(make_fashion_mosaics.subprocess, 'run',
+                        lambda *args, **kwargs: Done())
+    assert find_source_dir() == '/srv/fm'
+    Done.stdout = 'dpkg-query: package is not installed\n'
+    assert find_source_dir() == DEFAULT_SOURCE
+
+
+def test_missing_source_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='dataset-fashion-mnist'):
+        main(['--out', str(tmp_path / 'out'), '--source', str(tmp_path)])
 
 
 def test_layout(mosaics):
