@@ -140,7 +140,8 @@ def test_report_from_given_run_outputs(tmp_path):
             tmp_path / 'work' / 'teacher' if run == 'teacher' else tmp_path /
             'work' / run / f'seed{seed}')
         fake_result(str(run_dir), value)
-    out = run_tool('benchmark/run_suite.py', suite_file, '--report-only')
+    out = run_tool('benchmark/run_suite.py', suite_file, '--report-only',
+                   '--groups', 'few-shot')
     md = (tmp_path / 'work' / 'results.md').read_text()
     assert md in out
     assert '| student alone | 81.00 | 1.41 | 2 | 80.00, 82.00 |' in md
@@ -175,3 +176,17 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
     with pytest.raises((KeyError, ValueError, FileNotFoundError),
                        match=message):
         run_suite.load_suite(path)
+
+
+@pytest.mark.parametrize('name', [
+    'fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mosaics_cpu.py'
+])
+def test_shipped_suites_load(tmp_path, name):
+    suite = run_suite.load_suite(
+        osp.join(ROOT, 'tools', 'benchmark', 'suites', name))
+    jobs = run_suite.make_jobs(suite, str(tmp_path))
+    assert {j.seed for j in jobs} == {0, 1, 2}
+    assert len(jobs) == 3 * len({j.name for j in jobs})
+    assert all(osp.isfile(osp.join(ROOT, j.config)) for j in jobs)
+    assert run_suite.teacher_job(suite, str(tmp_path)) is not None
+    assert any(j.needs_teacher for j in jobs)

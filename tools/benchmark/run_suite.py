@@ -394,7 +394,8 @@ def write_report(suite: Config, suite_path: str, work_dir: str,
     all_jobs = jobs + ([teacher] if teacher else [])
     header = [
         f'# Suite {osp.splitext(osp.basename(suite_path))[0]}', '',
-        f'- command: `python tools/benchmark/run_suite.py {suite_path}`',
+        f'- command: `python tools/benchmark/run_suite.py '
+        f'{" ".join(sys.argv[1:]) or suite_path}`',
         f'- machine: {machine()}, {time.strftime("%Y-%m-%d")}',
         f'- runs finished: {sum(j.done for j in all_jobs)} of '
         f'{len(all_jobs)}; their train + test time added up: '
@@ -444,7 +445,9 @@ def main() -> None:
         prepare_data(suite)
         failures = run_all(suite, work_dir, jobs, teacher, max(1, args.jobs))
     wall = None if args.report_only else time.time() - start
-    text = write_report(suite, args.suite, work_dir, jobs, teacher, wall)
+    # the tables show every group's finished runs, not only this call's
+    text = write_report(suite, args.suite, work_dir,
+                        make_jobs(suite, work_dir, args.seeds), teacher, wall)
     print('\n' + text, flush=True)
     print(
         f'[suite] results.md, results.csv and charts in {work_dir}',

@@ -22,6 +22,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
+    persistent_workers=False,
     # endless sampler: no pause between the epochs of the small train split
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
@@ -33,6 +34,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=32,
     num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
@@ -42,6 +44,7 @@ val_dataloader = dict(
 test_dataloader = dict(
     batch_size=32,
     num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
