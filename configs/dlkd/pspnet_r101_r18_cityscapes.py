@@ -7,7 +7,8 @@
 # Protocol: the DLKD paper's (512x512 crops, 40k iterations, SGD + poly,
 # total batch 8), inherited from pspnet_r101_r18_4xb2-40k_cityscapes-512x512.py
 # and run as 8 GPUs x 1 image (batch_size=1 below), so the numbers assume a
-# total batch of 8. On 4 GPUs use the 4xb2 config (2 images per GPU) instead.
+# total batch of 8. On 4 GPUs use the 4xb2 config (2 images per GPU) instead;
+# one process (one GPU or the CPU) needs train_dataloader.batch_size>=2.
 # For mmseg's protocol (512x1024, 80k, batch 8) change the ``_base_`` line to
 # './pspnet_r101_r18_4xb2-80k_cityscapes-512x1024.py'.
 # Norm layers are SyncBN (mmseg's default); CPU runs override every norm_cfg

@@ -1,11 +1,14 @@
-"""Checks of dataset configs, dataset classes and label values."""
+"""Checks of dataset configs, dataset classes, label values and of the
+batch size against the model's batch norm."""
 import inspect
+import math
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.registry import DATASETS
+from torch.nn.modules.batchnorm import _BatchNorm
 
 #: Dataloaders whose dataset paths :func:`check_dataset_paths` checks.
 DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -225,3 +228,92 @@ def check_dataset_classes(dataset_meta: Optional[dict],
 def unwrap(model: nn.Module) -> nn.Module:
     """The model inside a DDP/FSDP wrapper."""
     return getattr(model, 'module', model)
+
+
+def _pooled_cells(pool: nn.Module) -> Optional[int]:
+    """Output cells of an adaptive pooling layer (None if not fixed)."""
+    size = pool.output_size
+    if isinstance(size, int):
+        two_d = isinstance(pool, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d))
+        return size * size if two_d else size
+    if not all(isinstance(s, int) for s in size):
+        return None
+    return math.prod(size)
+
+
+def pooled_norm_values(model: nn.Module, batch_size: int,
+                       world_size: int) -> Optional[Tuple[str, int, bool]]:
+    """The batch-norm layer that sees the fewest values per channel behind
+    a global (adaptive) pooling, e.g. PSPNet's pyramid pooling branches or
+    ASPP's image pooling.
+
+    A branch is an ``nn.Sequential`` that starts with an adaptive pooling
+    layer; its batch norm sees ``batch_size x pooled cells`` values per
+    channel, times ``world_size`` for ``SyncBatchNorm``.
+
+    Args:
+        model (nn.Module): The model that trains.
+        batch_size (int): Images per process.
+        world_size (int): Processes.
+
+    Returns:
+        tuple | None: ``(layer name, values per channel, is SyncBN)`` of the
+        layer with the fewest values, or None without such a layer.
+    """
+    pools = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d,
+             nn.AdaptiveMaxPool2d)
+    fewest = None
+    for name, branch in model.named_modules():
+        if not isinstance(branch, nn.Sequential) or len(branch) == 0 or \
+                not isinstance(branch[0], pools):
+            continue
+        cells = _pooled_cells(branch[0])
+        if cells is None:
+            continue
+        for sub, layer in branch.named_modules():
+            if not isinstance(layer, _BatchNorm):
+                continue
+            sync = isinstance(layer, nn.SyncBatchNorm)
+            values = batch_size * cells * (world_size if sync else 1)
+            if fewest is None or values < fewest[1]:
+                fewest = (f'{name}.{sub}', values, sync)
+    return fewest
+
+
+def check_pooled_norm_batch(model: nn.Module,
+                            batch_size: int,
+                            world_size: int,
+                            where: str = '') -> None:
+    """Fail before training where a batch norm behind a global pooling
+    would see one value per channel, which torch refuses ("Expected more
+    than 1 value per channel when training").
+
+    This is the case of a PSPNet trained with one image per process
+    without a process group: mmengine then turns SyncBN into BN.
+
+    Args:
+        model (nn.Module): The model that trains (the student).
+        batch_size (int): Images per process.
+        world_size (int): Processes.
+        where (str): The config or run, for the message. Defaults to ''.
+
+    Raises:
+        ValueError: Names the layer, the batch size and what to change.
+    """
+    found = pooled_norm_values(model, batch_size, world_size)
+    if found is None or found[1] > 1:
+        return
+    name, _, sync = found
+    kind = 'SyncBN over 1 process' if sync else (
+        'BN (SyncBN becomes BN without a process group)'
+        if world_size == 1 else 'BN')
+    raise ValueError(
+        f'{where + ": " if where else ""}{name} normalises a globally '
+        f'pooled feature with {kind}, and with {batch_size} image per '
+        f'process and {world_size} process(es) it gets 1 value per '
+        'channel: training would stop with "Expected more than 1 value '
+        'per channel when training". Train with 2 or more images per '
+        'process (`--cfg-options train_dataloader.batch_size=2`, or a '
+        '*_4xb2-* config such as configs/dlkd/pspnet_r101_r18_4xb2-40k_'
+        'cityscapes-512x512.py), or on several GPUs with SyncBN '
+        '(tools/dist_train.sh CONFIG 8).')

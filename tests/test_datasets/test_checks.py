@@ -73,3 +73,46 @@ def test_dataset_paths_name_the_key(tmp_path):
                 default_scope='mmpretrain',
                 train_dataloader=dict(
                     dataset=dict(type='CIFAR100', data_root='/nowhere')))))
+
+
+def pooled_branch(scale, norm):
+    return torch.nn.Sequential(
+        torch.nn.AdaptiveAvgPool2d(scale), torch.nn.Conv2d(4, 4, 1), norm(4))
+
+
+def test_pooled_norm_values_count_batch_cells_and_processes():
+    from mmdlkd.datasets.checks import pooled_norm_values
+    bn = torch.nn.BatchNorm2d
+    model = torch.nn.ModuleDict(
+        dict(
+            wide=pooled_branch(3, bn),  # 9 cells
+            tall=pooled_branch((2, 1), bn),  # 2 cells
+            plain=torch.nn.Sequential(torch.nn.Conv2d(4, 4, 1), bn(4))))
+    assert pooled_norm_values(model, 1, 4) == ('tall.2', 2, False)
+    assert pooled_norm_values(model, 3, 1) == ('tall.2', 6, False)
+    # SyncBN pools the values of every process, BN those of its own
+    sync = torch.nn.ModuleDict(
+        dict(ppm=pooled_branch(1, torch.nn.SyncBatchNorm)))
+    assert pooled_norm_values(sync, 1, 8) == ('ppm.2', 8, True)
+    assert pooled_norm_values(torch.nn.Conv2d(1, 1, 1), 1, 1) is None
+
+
+def test_one_value_per_channel_is_refused_before_training():
+    from mmseg.models.decode_heads import PSPHead
+
+    from mmdlkd.datasets.checks import check_pooled_norm_batch
+    head = PSPHead(
+        in_channels=8, channels=4, num_classes=3, norm_cfg=dict(type='BN'))
+    check_pooled_norm_batch(head, 2, 1)
+    with pytest.raises(ValueError) as info:
+        check_pooled_norm_batch(head, 1, 1, 'cfg.py')
+    msg = str(info.value)
+    assert msg.startswith('cfg.py: psp_modules.0.1.bn normalises')
+    assert 'SyncBN becomes BN without a process group' in msg
+    assert 'train_dataloader.batch_size=2' in msg
+    # one image per GPU is fine when SyncBN gathers 8 processes
+    head = PSPHead(
+        in_channels=8, channels=4, num_classes=3, norm_cfg=dict(type='SyncBN'))
+    check_pooled_norm_batch(head, 1, 8)
+    with pytest.raises(ValueError, match='SyncBN over 1 process'):
+        check_pooled_norm_batch(head, 1, 1)

@@ -178,9 +178,9 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
         run_suite.load_suite(path)
 
 
-@pytest.mark.parametrize('name', [
-    'fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mosaics_cpu.py'
-])
+@pytest.mark.parametrize(
+    'name',
+    ['fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mosaics_cpu.py'])
 def test_shipped_suites_load(tmp_path, name):
     suite = run_suite.load_suite(
         osp.join(ROOT, 'tools', 'benchmark', 'suites', name))

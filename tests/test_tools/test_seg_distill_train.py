@@ -9,6 +9,8 @@ import glob
 import json
 import os.path as osp
 import re
+import subprocess
+import sys
 
 import mmseg
 import pytest
@@ -146,6 +148,34 @@ def test_headline_trains_exports_and_tests(cityscapes_root, teacher_ckpt,
     pred = inference_model(model, image).pred_sem_seg.data
     assert tuple(pred.shape) == (1, 64, 128)
     assert int(pred.max()) < 19
+
+
+def test_headline_on_one_process_fails_before_training(cityscapes_root,
+                                                       teacher_ckpt, tmp_path):
+    """The headline config as written (1 image per process), started on one
+    CPU: without a process group SyncBN is BN, and the pyramid pooling's
+    1x1 branch would get 1 value per channel. The run stops before the
+    first iteration and says what to use instead."""
+    opts = distill_options(cityscapes_root, teacher_ckpt, 2)
+    del opts['train_dataloader.batch_size']
+    proc = subprocess.run([
+        sys.executable,
+        osp.join('tools', 'train.py'), HEADLINE, '--work-dir',
+        str(tmp_path / 'work'), *as_args(opts)
+    ],
+                          cwd=ROOT,
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=600)
+    assert proc.returncode != 0
+    assert f'{HEADLINE}: decode_head.psp_modules.0.1.bn normalises' in \
+        proc.stdout
+    assert 'train_dataloader.batch_size=2' in proc.stdout
+    assert 'pspnet_r101_r18_4xb2-40k_cityscapes-512x512.py' in proc.stdout
+    assert 'Iter(train)' not in proc.stdout
+    assert 'Expected more than 1 value per channel' not in proc.stdout.split(
+        'training would stop with')[0]
 
 
 @pytest.mark.parametrize('config, loss', [(CWD, 'loss_cwd'),

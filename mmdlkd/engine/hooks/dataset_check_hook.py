@@ -4,7 +4,8 @@ from typing import Optional, Tuple
 import torch.nn as nn
 from mmengine.hooks import Hook
 
-from mmdlkd.datasets.checks import check_dataset_classes, check_labels, unwrap
+from mmdlkd.datasets.checks import (check_dataset_classes, check_labels,
+                                    check_pooled_norm_batch, unwrap)
 from mmdlkd.models.class_heads import (class_score_recorders, head_num_classes,
                                        ignore_index)
 from mmdlkd.registry import HOOKS
@@ -19,6 +20,10 @@ class DatasetCheckHook(Hook):
       (``head.num_classes`` / ``decode_head.num_classes``), and as the
       teacher's when the teacher's class scores are recorded (a teacher
       used for its features only may come from another dataset).
+    - ``before_train``: no batch norm of the student behind a global
+      pooling (PSPNet's pyramid pooling, ASPP's image pooling) may get a
+      single value per channel, as it does with one image per process and
+      no process group (mmengine turns SyncBN into BN then).
     - ``before_train_iter`` of the first ``label_check_iters`` iterations:
       every label of the raw (CPU) batch must be a class index of the
       student or its ``decode_head.ignore_index``; the message names the
@@ -38,15 +43,19 @@ class DatasetCheckHook(Hook):
             iteration, 0 none. Defaults to 20.
         check_classes (bool): Compare the dataset's classes with the
             models'. Defaults to True.
+        check_batch (bool): Check the images per process against the
+            student's pooled batch norms. Defaults to True.
     """
 
     priority = 'VERY_HIGH'
 
     def __init__(self,
                  label_check_iters: int = 20,
-                 check_classes: bool = True) -> None:
+                 check_classes: bool = True,
+                 check_batch: bool = True) -> None:
         self.label_check_iters = label_check_iters
         self.check_classes = check_classes
+        self.check_batch = check_batch
         self._checked = 0
 
     @staticmethod
@@ -58,7 +67,13 @@ class DatasetCheckHook(Hook):
         return model, None
 
     def before_train(self, runner) -> None:
-        """Compare the dataset's classes with the heads."""
+        """Compare the dataset's classes with the heads and the batch size
+        with the student's pooled batch norms."""
+        batch_size = getattr(runner.train_dataloader, 'batch_size', None)
+        if self.check_batch and batch_size:
+            check_pooled_norm_batch(
+                self._models(runner)[0], batch_size, runner.world_size,
+                getattr(runner.cfg, 'filename', None) or 'the config')
         if not self.check_classes:
             return
         dataset = getattr(runner.train_dataloader, 'dataset', None)
