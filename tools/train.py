@@ -16,7 +16,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmdlkd.datasets import check_dataset_paths
-from mmdlkd.utils import setup_runtime
+from mmdlkd.utils import setup_cpu_distributed, setup_runtime
 
 
 def parse_args() -> argparse.Namespace:
@@ -94,6 +94,7 @@ def main() -> None:
     args = parse_args()
     cfg = build_config(args)
     check_dataset_paths(cfg)
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -2,12 +2,17 @@
 import os.path as osp
 import subprocess
 import sys
+from typing import Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def run_tool(tool: str, *args: str, timeout: int = 900) -> str:
-    """Run ``python tools/<tool> args`` from the repo root.
+def run_tool(tool: str,
+             *args: str,
+             timeout: int = 900,
+             env: Optional[dict] = None) -> str:
+    """Run ``python tools/<tool> args`` from the repo root (in ``env``,
+    default: this process's environment).
 
     Returns:
         str: stdout and stderr together; the call asserts a zero exit code.
@@ -19,7 +24,8 @@ def run_tool(tool: str, *args: str, timeout: int = 900) -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout)
+        timeout=timeout,
+        env=env)
     assert proc.returncode == 0, (
         f'{" ".join(cmd)} exited with {proc.returncode}:\n'
         f'{proc.stdout[-6000:]}')
