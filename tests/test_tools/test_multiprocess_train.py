@@ -93,7 +93,8 @@ def dist_train(config: str, work_dir, nodes: int, *args: str) -> str:
             NNODES=str(nodes),
             NODE_RANK=str(node),
             MASTER_ADDR='127.0.0.1',
-            PORT=port)
+            PORT=port,
+            OMP_NUM_THREADS='1')
         log = open(osp.join(work_dir, f'node{node}.log'), 'w')
         cmd = [
             'bash',
@@ -280,26 +281,24 @@ def cifar_config(root: str, teacher: str, iters: int) -> Config:
     return cfg
 
 
-def test_cifar_rotations_one_to_two_processes_to_two_nodes_to_one(
+def test_cifar_rotations_one_process_to_two_nodes_to_two_processes(
         cifar, tmp_path):
     """The CIFAR-100 DLKD config with 4 rotated views, 2 images per
-    process: 1 process (iteration 1), resumed on 2 processes on one node
-    (2: 1 -> 2), resumed on two nodes (3), resumed on 1 process (4)."""
-    config = with_hooks(cifar_config(*cifar, 4), tmp_path / 'cifar.py')
+    process: 1 process (iteration 1), resumed on two nodes (2: 1 -> 2),
+    resumed on 2 processes on one node (3)."""
+    config = with_hooks(cifar_config(*cifar, 3), tmp_path / 'cifar.py')
     work = tmp_path / 'work'
     work.mkdir()
     check_logged_losses(
         one_process(config, work, *options(**{'train_cfg.max_iters': 1})), 1)
     ckpt = check_run(work, 0, 1, 1)
-    for nodes, iters in ((1, 2), (2, 3)):
+    for nodes, iters in ((2, 2), (1, 3)):
         log = dist_train(config, work, nodes, '--resume',
                          *options(**{'train_cfg.max_iters': iters}))
         check_logged_losses(log, 1)
+        assert f'Advance dataloader {iters - 1} steps' in log
         ckpt = check_run(work, iters - 1, iters, 2, resumed_from=ckpt)
         assert per_process_bn_stats(work, iters)
-    log = one_process(config, work, '--resume', *options())
-    check_logged_losses(log, 1)
-    check_run(work, 3, 4, 1, resumed_from=ckpt)
 
 
 def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):
