@@ -7,6 +7,7 @@ each) on this machine, and resumes across process counts.
 Every process writes what it holds (:mod:`rank_state_hook`): digests of its
 weights when training starts and ends, its losses and its images.
 """
+import json
 import math
 import os
 import os.path as osp
@@ -15,6 +16,8 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from typing import Optional
 
 import pytest
 import torch
@@ -80,14 +83,15 @@ def launch_env(**extra: str) -> dict:
 
 def dist_train(config: str, work_dir, nodes: int, *args: str) -> str:
     """Train on 2 processes: ``nodes=1``, one launcher with 2 processes;
-    ``nodes=2``, two launchers (node ranks 0 and 1) with one each.
+    ``nodes=2``, two launchers (node ranks 0 and 1) with one each. When a
+    launcher fails or 600 s pass, the launchers still running are killed.
 
     Returns:
         str: The output of node 0 (rank 0 logs); asserts every launcher
         exits with 0.
     """
     port = str(free_port())
-    procs = []
+    procs, logs = [], []
     for node in range(nodes):
         env = launch_env(
             NNODES=str(nodes),
@@ -95,31 +99,36 @@ def dist_train(config: str, work_dir, nodes: int, *args: str) -> str:
             MASTER_ADDR='127.0.0.1',
             PORT=port,
             OMP_NUM_THREADS='1')
-        log = open(osp.join(work_dir, f'node{node}.log'), 'w')
+        logs.append(osp.join(work_dir, f'node{node}.log'))
         cmd = [
             'bash',
             osp.join('tools', 'dist_train.sh'), config,
             str(2 // nodes), '--work-dir',
             str(work_dir), *args
         ]
-        procs.append((subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True), log))
-    for proc, log in procs:
-        try:
-            proc.wait(timeout=600)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        finally:
-            log.close()
-    outputs = [open(log.name).read() for _, log in procs]
-    for (proc, _), out in zip(procs, outputs):
-        assert proc.returncode == 0, out[-6000:]
+        with open(logs[-1], 'w') as log:
+            procs.append(
+                subprocess.Popen(
+                    cmd,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True))
+    deadline = time.monotonic() + 600
+    while any(proc.poll() is None for proc in procs):
+        failed = any(proc.returncode not in (None, 0) for proc in procs)
+        if failed or time.monotonic() > deadline:
+            for proc in procs:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+        time.sleep(0.2)
+    outputs = []
+    for proc, path in zip(procs, logs):
+        with open(path) as f:
+            outputs.append(f.read())
+        assert proc.returncode == 0, outputs[-1][-6000:]
     return outputs[0]
 
 
@@ -139,7 +148,7 @@ def with_hooks(cfg: Config, path, **hook_args) -> str:
 
 
 def rank_records(work_dir, iters: int, world: int) -> list:
-    import json
+    """What each of the ``world`` processes wrote at iteration ``iters``."""
     records = []
     for rank in range(world):
         path = osp.join(work_dir, 'rank_state', f'rank{rank}_iter{iters}.json')
@@ -168,7 +177,7 @@ def check_run(work_dir,
               start: int,
               iters: int,
               world: int,
-              resumed_from: dict = None) -> dict:
+              resumed_from: Optional[dict] = None) -> dict:
     """Checks of a run that trained iterations ``start+1 .. iters`` on
     ``world`` processes:
 
@@ -227,9 +236,10 @@ def train_only(cfg: Config) -> None:
 
 def test_headline_pspnet_two_processes_and_two_nodes(cityscapes_root,
                                                      seg_teacher, tmp_path):
-    """The headline PSPNet DLKD config, 2 images per process (1 image and
-    plain BN is refused): 2 processes on one node (iterations 1-2), resumed
-    on two nodes (3), resumed on one process (4: 2 -> 1)."""
+    """The headline PSPNet DLKD config with the CPU changes of the
+    Cityscapes tests (BN, 64x64 crops, 2 images per process): 2 processes
+    on one node (iterations 1-2), resumed on two nodes (3), resumed on one
+    process (4: 2 -> 1)."""
     cfg = Config.fromfile(HEADLINE)
     cfg.merge_from_dict(distill_options(cityscapes_root, seg_teacher, 4))
     train_only(cfg)
@@ -333,5 +343,5 @@ def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):
     out = load_ckpt(two, 1)['state_dict']
     update = max((ref[n] - start[n]).abs().max() for n in rec_one['params'])
     error = max((out[n] - ref[n]).abs().max() for n in rec_one['params'])
-    assert update > 1e-3, update
+    assert update > 0.1, update
     assert error < 1e-6, (error, update)
