@@ -309,6 +309,8 @@ def test_cifar_rotations_one_process_to_two_nodes_to_two_processes(
         assert f'Advance dataloader {iters - 1} steps' in log
         ckpt = check_run(work, iters - 1, iters, 2, resumed_from=ckpt)
         assert per_process_bn_stats(work, iters)
+        for rec in rank_records(work, iters, 2):
+            assert [len(batch) for batch in rec['images']] == [2]
 
 
 def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):
