@@ -3,6 +3,8 @@
 VENV ?= $(CURDIR)/.venv
 PYTHON ?= $(VENV)/bin/python
 SKIP_SETUP ?= 0
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs the tests in one process.
+TEST_WORKERS ?= auto
 LINT_PATHS = mmdlkd configs tools tests setup.py
 
 .PHONY: setup test lint demo format _lint
@@ -26,7 +28,7 @@ format: setup
 
 test: setup
 	@$(MAKE) --no-print-directory _lint PYTHON=$(PYTHON)
-	$(PYTHON) -m pytest tests -q --durations=15 --timeout=900
+	$(PYTHON) -m pytest tests -q --durations=15 --timeout=900 -n $(TEST_WORKERS) --dist worksteal
 
 demo: setup
 	$(PYTHON) tools/demo.py
