@@ -1,6 +1,6 @@
 """The teacher -> student distiller."""
 import copy
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -266,6 +266,26 @@ class Distiller(BaseModel):
             self.teacher_recorders.reset()
             self.student_recorders.reset()
         return losses
+
+    def parse_losses(
+        self, losses: Dict[str, torch.Tensor]
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """mmengine's sum of the losses, with the student's own ``loss``
+        entry (mmpretrain heads name their cross-entropy so) logged as
+        ``student.loss``: mmengine logs the total as ``loss`` and would
+        otherwise show the student's value under that name.
+
+        Args:
+            losses (dict[str, Tensor]): The output of :meth:`loss`.
+
+        Returns:
+            tuple[Tensor, dict]: The total loss and the values to log.
+        """
+        renamed = {
+            ('student.loss' if name == 'loss' else name): value
+            for name, value in losses.items()
+        }
+        return super().parse_losses(renamed)
 
 
 def _is_multi_view(kind: Union[str, type]) -> bool:

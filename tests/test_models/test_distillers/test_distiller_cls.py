@@ -33,6 +33,12 @@ def test_single_view_loss_and_weight(cls_scope):
         expected = 2.0 * F.mse_loss(model.connectors['align'](s), t)
     assert torch.allclose(losses['loss_align'], expected, atol=1e-6)
     assert model.distill_losses['loss_align'].last_num_views == 1
+    # the log shows the total as ``loss`` and the head's CE beside it
+    total, log_vars = model.parse_losses(losses)
+    assert list(log_vars) == ['loss', 'student.loss', 'loss_align']
+    assert torch.equal(log_vars['student.loss'], losses['loss'])
+    assert torch.allclose(total, losses['loss'] + losses['loss_align'])
+    assert torch.equal(log_vars['loss'], total)
 
 
 def test_multiview_ce_on_original_rows_only(cls_scope):
