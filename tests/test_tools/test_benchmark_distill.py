@@ -43,8 +43,15 @@ def test_table_and_json(tool, tmp_path, capsys):
                 value = row[key][stat]
                 assert math.isfinite(value) and value > 0, (row, key)
         assert row['loss_finite']
-    floor = result['rows'][1]
+        assert isinstance(row['ops'], int) and row['ops'] > 0
+        assert math.isfinite(row['extra_ms']['of_min'])
+    rows = {r['method']: r for r in result['rows']}
+    floor = rows['floor']
     assert floor['x_floor']['median'] == pytest.approx(1.0)
+    assert floor['extra_ms']['median'] == 0 and floor['extra_ops'] == 0
+    # the distillation terms launch operators of their own
+    assert rows['kd']['ops'] < rows['dlkd']['ops'] < rows['dlkd_kd']['ops']
+    assert rows['dlkd']['extra_ops'] == rows['dlkd']['ops'] - floor['ops']
     # the printed markdown table: header, separator, one row per method
     lines = [
         x for x in capsys.readouterr().out.splitlines() if x.startswith('|')
@@ -55,6 +62,15 @@ def test_table_and_json(tool, tmp_path, capsys):
     saved = json.loads(out.read_text())
     assert saved['table'].splitlines() == lines
     assert saved['batch_size'] == 8 and saved['crop'] == [32, 32]
+
+
+def test_count_ops_repeatable(tool):
+    args = tool.parse_args([CONFIGS[1]] + FAST)
+    built, _ = tool.build_all(args)
+    model, wrapper, data = built['dlkd_resnet20_resnet8_digits_10pct']
+    tool.run_steps(model, wrapper, data, 1, 'cpu')  # optimizer state
+    counts = [tool.count_ops(model, wrapper, data, 'cpu') for _ in range(2)]
+    assert counts[0] == counts[1] > 0
 
 
 def test_cpu_memory_subprocess(tool):

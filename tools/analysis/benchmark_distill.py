@@ -7,6 +7,11 @@ method's teacher recorders need) and one per distiller config. An iteration
 is a real mmengine ``train_step`` (preprocessing, forward, backward,
 optimizer step). Variants are interleaved in every repeat (rotated order);
 ratios are taken within a repeat (median and range) and of the minima.
+Host cost: the extra milliseconds of each variant over the reference per
+repeat (median and range) and the top-level aten operators one step launches
+(forward, backward, optimizer; ``torch.profiler``), also over the reference;
+at a tiny crop on one CPU thread these measure the operator dispatch that a
+fast GPU waits on.
 Memory: the growth over one step (after a warm-up step; weights, inputs and
 optimizer state excluded) of CUDA ``max_memory_allocated``, or on CPU of the
 peak RSS (``VmHWM``, reset via ``/proc/self/clear_refs``) in a fresh
@@ -54,6 +59,7 @@ OPTIONS = (
     ('--teacher-channels-last', dict(action='store_true')),
     ('--load-teacher', dict(action='store_true', help='load teacher_ckpt')),
     ('--no-memory', dict(action='store_true')),
+    ('--no-ops', dict(action='store_true', help='skip the operator count')),
     ('--seed', dict(type=int, default=0)),
     ('--out', dict(help='a .json or .md file')),
     ('--memory-worker', dict(type=int, help=argparse.SUPPRESS)),
@@ -62,7 +68,8 @@ META = ('configs', 'iters', 'warmup', 'repeats', 'teacher_dtype',
         'teacher_channels_last')
 COLUMNS = ('method', 'ms/iter median [min, max]', 'x floor median [min, max]',
            'x floor min/min', 'x student median', 'x student min/min',
-           'peak MiB', 'delta MiB', 'loss finite')
+           'extra ms median [min, max]', 'extra ms min-min', 'ops/iter',
+           'extra ops', 'peak MiB', 'delta MiB', 'loss finite')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -218,6 +225,26 @@ def run_steps(model, wrapper, data: dict, num: int, device: str) -> tuple:
     return (time.perf_counter() - start) / max(num, 1), loss
 
 
+def count_ops(model, wrapper, data: dict, device: str) -> int:
+    """Top-level aten operators launched by one step (forward, backward,
+    optimizer), counted with ``torch.profiler`` on the host.
+
+    An operator called inside another (``aten::linear`` calling
+    ``aten::addmm``) counts once; backward operators count under their
+    autograd nodes. The count does not depend on timing.
+    """
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    with torch.profiler.profile(activities=activities) as prof:
+        run_steps(model, wrapper, data, 1, device)
+    count = 0
+    for event in prof.events():
+        parent = event.cpu_parent
+        while parent is not None and not parent.name.startswith('aten::'):
+            parent = parent.cpu_parent
+        count += event.name.startswith('aten::') and parent is None
+    return count
+
+
 def step_memory(model, wrapper, data: dict, device: str) -> float:
     """Peak memory growth (MiB) over one step (CUDA allocator or RSS)."""
     return peak_memory_growth(
@@ -264,6 +291,11 @@ def benchmark(args) -> dict:
     rows = []
     for idx, name in enumerate(names):
         row = dict(method=name, ms=_stats([t * 1e3 for t in times[name]]))
+        row['extra_ms'] = dict(
+            _stats([(a - b) * 1e3 for a, b in zip(times[name], times[ref])]),
+            of_min=(min(times[name]) - min(times[ref])) * 1e3)
+        if not args.no_ops:
+            row['ops'] = count_ops(*built[name], args.device)
         for other in ('floor', 'student'):
             if other in names:
                 ratios = [a / b for a, b in zip(times[name], times[other])]
@@ -276,6 +308,8 @@ def benchmark(args) -> dict:
                     *built[name], args.device))
         rows.append(dict(row, loss_finite=finite[name]))
     for row in rows:
+        if 'ops' in row:
+            row['extra_ops'] = row['ops'] - rows[names.index(ref)]['ops']
         if 'mem_mib' in row:
             row['mem_delta_mib'] = row['mem_mib'] - rows[names.index(
                 ref)]['mem_mib']
@@ -315,6 +349,10 @@ def to_markdown(result: dict) -> str:
             fmt(x_f, 'of_min', '.3f'),
             fmt(x_s, 'median', '.3f'),
             fmt(x_s, 'of_min', '.3f'),
+            fmt(r, 'extra_ms', '+.1f'),
+            fmt(r['extra_ms'], 'of_min', '+.1f'),
+            fmt(r, 'ops', 'd'),
+            fmt(r, 'extra_ops', '+d'),
             fmt(r, 'mem_mib', '.0f'),
             fmt(r, 'mem_delta_mib', '+.0f'),
             str(r['loss_finite'])
