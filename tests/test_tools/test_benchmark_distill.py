@@ -82,6 +82,11 @@ def test_cpu_memory_subprocess(tool):
 
 def test_markdown_out(tool, tmp_path):
     out = tmp_path / 'bench.md'
-    tool.main([CONFIGS[0]] + FAST + ['--no-memory', '--out', str(out)])
+    result = tool.main(
+        [CONFIGS[0]] + FAST +
+        ['--no-memory', '--no-ops', '--clock', 'cpu', '--out',
+         str(out)])
     rows = out.read_text().splitlines()
     assert len(rows) == 2 + 3  # student, floor, the KD config
+    assert result['clock'] == 'cpu'
+    assert all('ops' not in r and r['ms']['min'] > 0 for r in result['rows'])
