@@ -17,8 +17,7 @@ from .teacher import build_teacher
 from .views import (check_num_views, check_preprocessor_takes_views,
                     concat_views)
 
-_DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs',
-                 'compile')
+_DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs', 'compile')
 _TEACHER_DTYPES = dict(fp16=torch.float16, bf16=torch.bfloat16)
 
 
