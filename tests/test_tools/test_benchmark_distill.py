@@ -80,13 +80,48 @@ def test_cpu_memory_subprocess(tool):
     assert 0 <= student < 1024 and 0 <= floor < 1024
 
 
-def test_markdown_out(tool, tmp_path):
+def test_markdown_out_and_compare(tool, tmp_path):
     out = tmp_path / 'bench.md'
-    result = tool.main(
-        [CONFIGS[0]] + FAST +
-        ['--no-memory', '--no-ops', '--clock', 'cpu', '--out',
-         str(out)])
+    before = tmp_path / 'before.json'
+    kd = 'kd_resnet20_resnet8_digits_10pct'
+    before.write_text(
+        json.dumps(
+            dict(rows=[
+                dict(method=kd, extra_ops=40, extra_ms=dict(median=2.0))
+            ])))
+    result = tool.main([CONFIGS[0]] + FAST + [
+        '--no-memory', '--no-ops', '--clock', 'cpu', '--out',
+        str(out), '--compare',
+        str(before)
+    ])
     rows = out.read_text().splitlines()
     assert len(rows) == 2 + 3  # student, floor, the KD config
     assert result['clock'] == 'cpu'
     assert all('ops' not in r and r['ms']['min'] > 0 for r in result['rows'])
+    # the KD row against the earlier result (no ops counted now)
+    (row, ) = result['compare']
+    assert row['method'] == kd
+    assert row['extra_ops'] == dict(before=40, after=None, ratio=None)
+    ms = row['extra_ms']
+    assert ms['before'] == 2.0
+    assert ms['ratio'] == pytest.approx(ms['after'] / 2.0)
+
+
+def test_compare_ratios(tool):
+    before = dict(rows=[
+        dict(method='floor', extra_ops=0, extra_ms=dict(median=0.)),
+        dict(method='dlkd', extra_ops=200, extra_ms=dict(median=10.))
+    ])
+    after = dict(
+        reference='floor',
+        rows=[
+            dict(method='floor', extra_ops=0, extra_ms=dict(median=0.)),
+            dict(method='dlkd', extra_ops=50, extra_ms=dict(median=4.)),
+            dict(method='new', extra_ops=9, extra_ms=dict(median=1.))
+        ])
+    assert tool.compare(after, before) == [
+        dict(
+            method='dlkd',
+            extra_ops=dict(before=200, after=50, ratio=0.25),
+            extra_ms=dict(before=10., after=4., ratio=0.4))
+    ]

@@ -68,6 +68,9 @@ OPTIONS = (
     ('--no-ops', dict(action='store_true', help='skip the operator count')),
     ('--seed', dict(type=int, default=0)),
     ('--out', dict(help='a .json or .md file')),
+    ('--compare',
+     dict(help='a .json --out of an earlier run of the same command: print '
+          'the after/before ratios of extra ops and extra ms')),
     ('--memory-worker', dict(type=int, help=argparse.SUPPRESS)),
 )
 META = ('configs', 'iters', 'warmup', 'repeats', 'clock', 'teacher_dtype',
@@ -380,6 +383,41 @@ def to_markdown(result: dict) -> str:
     return '\n'.join(lines)
 
 
+def compare(result: dict, before: dict) -> list:
+    """Each method's extra operators and extra ms (median) over the
+    reference, now and in ``before`` (a result of the same command, e.g.
+    before a change), with their after/before ratios.
+
+    Args:
+        result (dict): A :func:`benchmark` result.
+        before (dict): An earlier one; methods are matched by name.
+
+    Returns:
+        list[dict]: ``method``, ``extra_ops`` and ``extra_ms``, each
+        ``dict(before, after, ratio)`` (ratio None where before is 0 or a
+        count is missing).
+    """
+    old = {r['method']: r for r in before['rows']}
+    rows = []
+    for row in result['rows']:
+        prev = old.get(row['method'])
+        if prev is None or row['method'] == result['reference']:
+            continue
+        cmp = dict(method=row['method'])
+        for key, new, was in (('extra_ops', row.get('extra_ops'),
+                               prev.get('extra_ops')),
+                              ('extra_ms', row['extra_ms']['median'],
+                               prev['extra_ms']['median'])):
+            ratio = None if not was or new is None else new / was
+            cmp[key] = dict(before=was, after=new, ratio=ratio)
+        rows.append(cmp)
+    return rows
+
+
+def _ratio(entry: dict) -> str:
+    return '-' if entry['ratio'] is None else f"{entry['ratio']:.3f}"
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.memory_worker is not None:  # see cpu_memory
@@ -393,6 +431,15 @@ def main(argv=None) -> dict:
           f"{result['torch']}, batch {result['batch_size']} x "
           f"{result['num_views']} views, crop {result['crop']}, "
           f"{result['clock']} clock\n{table}")
+    if args.compare:
+        with open(args.compare) as f:
+            result['compare'] = compare(result, json.load(f))
+        for row in result['compare']:
+            ops, ms = row['extra_ops'], row['extra_ms']
+            print(f"{row['method']}: extra ops {ops['before']} -> "
+                  f"{ops['after']} (x {_ratio(ops)}), extra ms "
+                  f"{ms['before']:+.1f} -> {ms['after']:+.1f} "
+                  f"(x {_ratio(ms)})")
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
