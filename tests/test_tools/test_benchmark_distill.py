@@ -12,7 +12,10 @@ CONFIGS = [
     osp.join(DEMO, f'{name}_resnet20_resnet8_digits_10pct.py')
     for name in ('kd', 'dlkd', 'dlkd_kd')
 ]
-FAST = ['--iters', '2', '--warmup', '1', '--repeats', '1', '--batch-size', '8']
+FAST = [
+    '--iters', '2', '--warmup', '1', '--repeats', '1', '--batch-size', '8',
+    '--head-runs', '2'
+]
 
 
 def load_tool():
@@ -52,6 +55,9 @@ def test_table_and_json(tool, tmp_path, capsys):
     # the distillation terms launch operators of their own
     assert rows['kd']['ops'] < rows['dlkd']['ops'] < rows['dlkd_kd']['ops']
     assert rows['dlkd']['extra_ops'] == rows['dlkd']['ops'] - floor['ops']
+    # the connectors and losses alone: only where there are some
+    assert 'head_ms' not in floor and 'head_ms' not in rows['student']
+    assert all(rows[m]['head_ms']['min'] > 0 for m in ('kd', 'dlkd'))
     # the printed markdown table: header, separator, one row per method
     lines = [
         x for x in capsys.readouterr().out.splitlines() if x.startswith('|')

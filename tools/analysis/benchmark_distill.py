@@ -66,6 +66,11 @@ OPTIONS = (
     ('--load-teacher', dict(action='store_true', help='load teacher_ckpt')),
     ('--no-memory', dict(action='store_true')),
     ('--no-ops', dict(action='store_true', help='skip the operator count')),
+    ('--head-runs',
+     dict(
+         type=int,
+         default=20,
+         help='timed runs of the connectors and losses alone (0: none)')),
     ('--seed', dict(type=int, default=0)),
     ('--out', dict(help='a .json or .md file')),
     ('--compare',
@@ -79,7 +84,8 @@ CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 COLUMNS = ('method', 'ms/iter median [min, max]', 'x floor median [min, max]',
            'x floor min/min', 'x student median', 'x student min/min',
            'extra ms median [min, max]', 'extra ms min-min', 'ops/iter',
-           'extra ops', 'peak MiB', 'delta MiB', 'loss finite')
+           'extra ops', 'head ms median [min, max]', 'peak MiB', 'delta MiB',
+           'loss finite')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -266,6 +272,50 @@ def count_ops(model, wrapper, data: dict, device: str) -> int:
     return count
 
 
+def head_times(model, wrapper, data: dict, num: int, device: str,
+               clock: str) -> list:
+    """Seconds of each of ``num`` runs of a distiller's connectors and
+    losses alone (forward and backward of their sum), on the sources that
+    one training step recorded; ``[]`` for a model without them.
+
+    Student sources are detached leaves that require grad, so backward
+    stops where the student's graph would continue. One untimed run comes
+    first; gradients that the runs leave are zeroed.
+    """
+    mapping = getattr(model, 'mapping', None)
+    if mapping is None or not mapping.inputs or num < 1:
+        return []
+    head, seen = mapping._head, {}
+
+    def record(sources: dict, num_views: int) -> dict:
+        seen.update(sources=sources, num_views=num_views)
+        return head(sources, num_views)
+
+    mapping._head = record
+    try:
+        run_steps(model, wrapper, data, 1, device)
+    finally:
+        mapping._head = head
+    sources = {
+        key:
+        value.detach().requires_grad_(
+            key.startswith('student.') and value.is_floating_point())
+        for key, value in seen['sources'].items()
+    }
+    timer, times = CLOCKS[clock], []
+    for run in range(num + 1):  # run 0 (untimed) may compile
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        start = timer()
+        sum(head(sources, seen['num_views']).values()).backward()
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        if run:
+            times.append(timer() - start)
+    wrapper.zero_grad()
+    return times
+
+
 def step_memory(model, wrapper, data: dict, device: str) -> float:
     """Peak memory growth (MiB) over one step (CUDA allocator or RSS)."""
     return peak_memory_growth(
@@ -318,6 +368,10 @@ def benchmark(args) -> dict:
             of_min=(min(times[name]) - min(times[ref])) * 1e3)
         if not args.no_ops:
             row['ops'] = count_ops(*built[name], args.device)
+        head = head_times(*built[name], args.head_runs, args.device,
+                          args.clock)
+        if head:
+            row['head_ms'] = _stats([t * 1e3 for t in head])
         for other in ('floor', 'student'):
             if other in names:
                 ratios = [a / b for a, b in zip(times[name], times[other])]
@@ -375,6 +429,7 @@ def to_markdown(result: dict) -> str:
             fmt(r['extra_ms'], 'of_min', '+.1f'),
             fmt(r, 'ops', 'd'),
             fmt(r, 'extra_ops', '+d'),
+            fmt(r, 'head_ms', '.2f'),
             fmt(r, 'mem_mib', '.0f'),
             fmt(r, 'mem_delta_mib', '+.0f'),
             str(r['loss_finite'])
