@@ -12,7 +12,10 @@ CONFIGS = [
     osp.join(DEMO, f'{name}_resnet20_resnet8_digits_10pct.py')
     for name in ('kd', 'dlkd', 'dlkd_kd')
 ]
-FAST = ['--iters', '2', '--warmup', '1', '--repeats', '1', '--batch-size', '8']
+FAST = [
+    '--iters', '2', '--warmup', '1', '--repeats', '1', '--batch-size', '8',
+    '--head-runs', '2'
+]
 
 
 def load_tool():
@@ -43,8 +46,18 @@ def test_table_and_json(tool, tmp_path, capsys):
                 value = row[key][stat]
                 assert math.isfinite(value) and value > 0, (row, key)
         assert row['loss_finite']
-    floor = result['rows'][1]
+        assert isinstance(row['ops'], int) and row['ops'] > 0
+        assert math.isfinite(row['extra_ms']['of_min'])
+    rows = {r['method']: r for r in result['rows']}
+    floor = rows['floor']
     assert floor['x_floor']['median'] == pytest.approx(1.0)
+    assert floor['extra_ms']['median'] == 0 and floor['extra_ops'] == 0
+    # the distillation terms launch operators of their own
+    assert rows['kd']['ops'] < rows['dlkd']['ops'] < rows['dlkd_kd']['ops']
+    assert rows['dlkd']['extra_ops'] == rows['dlkd']['ops'] - floor['ops']
+    # the connectors and losses alone: only where there are some
+    assert 'head_ms' not in floor and 'head_ms' not in rows['student']
+    assert all(rows[m]['head_ms']['min'] > 0 for m in ('kd', 'dlkd'))
     # the printed markdown table: header, separator, one row per method
     lines = [
         x for x in capsys.readouterr().out.splitlines() if x.startswith('|')
@@ -57,6 +70,15 @@ def test_table_and_json(tool, tmp_path, capsys):
     assert saved['batch_size'] == 8 and saved['crop'] == [32, 32]
 
 
+def test_count_ops_repeatable(tool):
+    args = tool.parse_args([CONFIGS[1]] + FAST)
+    built, _ = tool.build_all(args)
+    model, wrapper, data = built['dlkd_resnet20_resnet8_digits_10pct']
+    tool.run_steps(model, wrapper, data, 1, 'cpu')  # optimizer state
+    counts = [tool.count_ops(model, wrapper, data, 'cpu') for _ in range(2)]
+    assert counts[0] == counts[1] > 0
+
+
 def test_cpu_memory_subprocess(tool):
     args = tool.parse_args([CONFIGS[1]] + FAST)
     student = tool.cpu_memory(args, 0)
@@ -64,8 +86,48 @@ def test_cpu_memory_subprocess(tool):
     assert 0 <= student < 1024 and 0 <= floor < 1024
 
 
-def test_markdown_out(tool, tmp_path):
+def test_markdown_out_and_compare(tool, tmp_path):
     out = tmp_path / 'bench.md'
-    tool.main([CONFIGS[0]] + FAST + ['--no-memory', '--out', str(out)])
+    before = tmp_path / 'before.json'
+    kd = 'kd_resnet20_resnet8_digits_10pct'
+    before.write_text(
+        json.dumps(
+            dict(rows=[
+                dict(method=kd, extra_ops=40, extra_ms=dict(median=2.0))
+            ])))
+    result = tool.main([CONFIGS[0]] + FAST + [
+        '--no-memory', '--no-ops', '--clock', 'cpu', '--out',
+        str(out), '--compare',
+        str(before)
+    ])
     rows = out.read_text().splitlines()
     assert len(rows) == 2 + 3  # student, floor, the KD config
+    assert result['clock'] == 'cpu'
+    assert all('ops' not in r and r['ms']['min'] > 0 for r in result['rows'])
+    # the KD row against the earlier result (no ops counted now)
+    (row, ) = result['compare']
+    assert row['method'] == kd
+    assert row['extra_ops'] == dict(before=40, after=None, ratio=None)
+    ms = row['extra_ms']
+    assert ms['before'] == 2.0
+    assert ms['ratio'] == pytest.approx(ms['after'] / 2.0)
+
+
+def test_compare_ratios(tool):
+    before = dict(rows=[
+        dict(method='floor', extra_ops=0, extra_ms=dict(median=0.)),
+        dict(method='dlkd', extra_ops=200, extra_ms=dict(median=10.))
+    ])
+    after = dict(
+        reference='floor',
+        rows=[
+            dict(method='floor', extra_ops=0, extra_ms=dict(median=0.)),
+            dict(method='dlkd', extra_ops=50, extra_ms=dict(median=4.)),
+            dict(method='new', extra_ops=9, extra_ms=dict(median=1.))
+        ])
+    assert tool.compare(after, before) == [
+        dict(
+            method='dlkd',
+            extra_ops=dict(before=200, after=50, ratio=0.25),
+            extra_ms=dict(before=10., after=4., ratio=0.4))
+    ]

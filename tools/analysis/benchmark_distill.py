@@ -7,6 +7,11 @@ method's teacher recorders need) and one per distiller config. An iteration
 is a real mmengine ``train_step`` (preprocessing, forward, backward,
 optimizer step). Variants are interleaved in every repeat (rotated order);
 ratios are taken within a repeat (median and range) and of the minima.
+Host cost: the extra milliseconds of each variant over the reference per
+repeat (median and range) and the top-level aten operators one step launches
+(forward, backward, optimizer; ``torch.profiler``), also over the reference;
+at a tiny crop on one CPU thread these measure the operator dispatch that a
+fast GPU waits on.
 Memory: the growth over one step (after a warm-up step; weights, inputs and
 optimizer state excluded) of CUDA ``max_memory_allocated``, or on CPU of the
 peak RSS (``VmHWM``, reset via ``/proc/self/clear_refs``) in a fresh
@@ -50,19 +55,37 @@ OPTIONS = (
     ('--crop', dict(type=int, nargs=2, metavar=('H', 'W'))),
     ('--device', dict(default='cpu', choices=['cpu', 'cuda'])),
     ('--threads', dict(type=int, help='torch CPU threads')),
+    ('--clock',
+     dict(
+         default='wall',
+         choices=['wall', 'cpu'],
+         help='cpu: CPU time of this process (with --threads 1 on a shared '
+         'machine)')),
     ('--teacher-dtype', dict(choices=['fp16', 'bf16'])),
     ('--teacher-channels-last', dict(action='store_true')),
     ('--load-teacher', dict(action='store_true', help='load teacher_ckpt')),
     ('--no-memory', dict(action='store_true')),
+    ('--no-ops', dict(action='store_true', help='skip the operator count')),
+    ('--head-runs',
+     dict(
+         type=int,
+         default=20,
+         help='timed runs of the connectors and losses alone (0: none)')),
     ('--seed', dict(type=int, default=0)),
     ('--out', dict(help='a .json or .md file')),
+    ('--compare',
+     dict(help='a .json --out of an earlier run of the same command: print '
+          'the after/before ratios of extra ops and extra ms')),
     ('--memory-worker', dict(type=int, help=argparse.SUPPRESS)),
 )
-META = ('configs', 'iters', 'warmup', 'repeats', 'teacher_dtype',
+META = ('configs', 'iters', 'warmup', 'repeats', 'clock', 'teacher_dtype',
         'teacher_channels_last')
+CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 COLUMNS = ('method', 'ms/iter median [min, max]', 'x floor median [min, max]',
            'x floor min/min', 'x student median', 'x student min/min',
-           'peak MiB', 'delta MiB', 'loss finite')
+           'extra ms median [min, max]', 'extra ms min-min', 'ops/iter',
+           'extra ops', 'head ms median [min, max]', 'peak MiB', 'delta MiB',
+           'loss finite')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -204,18 +227,93 @@ def build_all(args, only=None) -> dict:
     return built, dict(batch_size=batch, num_views=views, crop=list(crop))
 
 
-def run_steps(model, wrapper, data: dict, num: int, device: str) -> tuple:
-    """Seconds per step over ``num`` steps, and the last total loss."""
+def run_steps(model,
+              wrapper,
+              data: dict,
+              num: int,
+              device: str,
+              clock: str = 'wall') -> tuple:
+    """Seconds per step over ``num`` steps, and the last total loss.
+
+    ``clock`` is ``'wall'`` or ``'cpu'`` (the process's CPU time, which
+    other processes on the machine do not add to; on the CPU with one
+    thread it is the step's own compute and host time).
+    """
+    timer = CLOCKS[clock]
     if device == 'cuda':
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start = timer()
     for _ in range(num):
         log = model.train_step(dict(data), wrapper)
     if device == 'cuda':
         torch.cuda.synchronize()
     loss = log['loss']
     loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
-    return (time.perf_counter() - start) / max(num, 1), loss
+    return (timer() - start) / max(num, 1), loss
+
+
+def count_ops(model, wrapper, data: dict, device: str) -> int:
+    """Top-level aten operators launched by one step (forward, backward,
+    optimizer), counted with ``torch.profiler`` on the host.
+
+    An operator called inside another (``aten::linear`` calling
+    ``aten::addmm``) counts once; backward operators count under their
+    autograd nodes. The count does not depend on timing.
+    """
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    with torch.profiler.profile(activities=activities) as prof:
+        run_steps(model, wrapper, data, 1, device)
+    count = 0
+    for event in prof.events():
+        parent = event.cpu_parent
+        while parent is not None and not parent.name.startswith('aten::'):
+            parent = parent.cpu_parent
+        count += event.name.startswith('aten::') and parent is None
+    return count
+
+
+def head_times(model, wrapper, data: dict, num: int, device: str,
+               clock: str) -> list:
+    """Seconds of each of ``num`` runs of a distiller's connectors and
+    losses alone (forward and backward of their sum), on the sources that
+    one training step recorded; ``[]`` for a model without them.
+
+    Student sources are detached leaves that require grad, so backward
+    stops where the student's graph would continue. One untimed run comes
+    first; gradients that the runs leave are zeroed.
+    """
+    mapping = getattr(model, 'mapping', None)
+    if mapping is None or not mapping.inputs or num < 1:
+        return []
+    head, seen = mapping._head, {}
+
+    def record(sources: dict, num_views: int) -> dict:
+        seen.update(sources=sources, num_views=num_views)
+        return head(sources, num_views)
+
+    mapping._head = record
+    try:
+        run_steps(model, wrapper, data, 1, device)
+    finally:
+        mapping._head = head
+    sources = {
+        key:
+        value.detach().requires_grad_(
+            key.startswith('student.') and value.is_floating_point())
+        for key, value in seen['sources'].items()
+    }
+    timer, times = CLOCKS[clock], []
+    for run in range(num + 1):  # run 0 (untimed) may compile
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        start = timer()
+        sum(head(sources, seen['num_views']).values()).backward()
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        if run:
+            times.append(timer() - start)
+    wrapper.zero_grad()
+    return times
 
 
 def step_memory(model, wrapper, data: dict, device: str) -> float:
@@ -257,13 +355,23 @@ def benchmark(args) -> dict:
         run_steps(*built[name], args.warmup, args.device)
     for rep in range(args.repeats):
         for name in names[rep % len(names):] + names[:rep % len(names)]:
-            sec, loss = run_steps(*built[name], args.iters, args.device)
+            sec, loss = run_steps(*built[name], args.iters, args.device,
+                                  args.clock)
             times[name].append(sec)
             finite[name] = math.isfinite(loss)
     ref = 'floor' if 'floor' in names else 'student'
     rows = []
     for idx, name in enumerate(names):
         row = dict(method=name, ms=_stats([t * 1e3 for t in times[name]]))
+        row['extra_ms'] = dict(
+            _stats([(a - b) * 1e3 for a, b in zip(times[name], times[ref])]),
+            of_min=(min(times[name]) - min(times[ref])) * 1e3)
+        if not args.no_ops:
+            row['ops'] = count_ops(*built[name], args.device)
+        head = head_times(*built[name], args.head_runs, args.device,
+                          args.clock)
+        if head:
+            row['head_ms'] = _stats([t * 1e3 for t in head])
         for other in ('floor', 'student'):
             if other in names:
                 ratios = [a / b for a, b in zip(times[name], times[other])]
@@ -276,6 +384,8 @@ def benchmark(args) -> dict:
                     *built[name], args.device))
         rows.append(dict(row, loss_finite=finite[name]))
     for row in rows:
+        if 'ops' in row:
+            row['extra_ops'] = row['ops'] - rows[names.index(ref)]['ops']
         if 'mem_mib' in row:
             row['mem_delta_mib'] = row['mem_mib'] - rows[names.index(
                 ref)]['mem_mib']
@@ -315,12 +425,52 @@ def to_markdown(result: dict) -> str:
             fmt(x_f, 'of_min', '.3f'),
             fmt(x_s, 'median', '.3f'),
             fmt(x_s, 'of_min', '.3f'),
+            fmt(r, 'extra_ms', '+.1f'),
+            fmt(r['extra_ms'], 'of_min', '+.1f'),
+            fmt(r, 'ops', 'd'),
+            fmt(r, 'extra_ops', '+d'),
+            fmt(r, 'head_ms', '.2f'),
             fmt(r, 'mem_mib', '.0f'),
             fmt(r, 'mem_delta_mib', '+.0f'),
             str(r['loss_finite'])
         ]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+def compare(result: dict, before: dict) -> list:
+    """Each method's extra operators and extra ms (median) over the
+    reference, now and in ``before`` (a result of the same command, e.g.
+    before a change), with their after/before ratios.
+
+    Args:
+        result (dict): A :func:`benchmark` result.
+        before (dict): An earlier one; methods are matched by name.
+
+    Returns:
+        list[dict]: ``method``, ``extra_ops`` and ``extra_ms``, each
+        ``dict(before, after, ratio)`` (ratio None where before is 0 or a
+        count is missing).
+    """
+    old = {r['method']: r for r in before['rows']}
+    rows = []
+    for row in result['rows']:
+        prev = old.get(row['method'])
+        if prev is None or row['method'] == result['reference']:
+            continue
+        cmp = dict(method=row['method'])
+        for key, new, was in (('extra_ops', row.get('extra_ops'),
+                               prev.get('extra_ops')),
+                              ('extra_ms', row['extra_ms']['median'],
+                               prev['extra_ms']['median'])):
+            ratio = None if not was or new is None else new / was
+            cmp[key] = dict(before=was, after=new, ratio=ratio)
+        rows.append(cmp)
+    return rows
+
+
+def _ratio(entry: dict) -> str:
+    return '-' if entry['ratio'] is None else f"{entry['ratio']:.3f}"
 
 
 def main(argv=None) -> dict:
@@ -334,7 +484,17 @@ def main(argv=None) -> dict:
     table = to_markdown(result)
     print(f"{result['device']}, {result['threads']} threads, torch "
           f"{result['torch']}, batch {result['batch_size']} x "
-          f"{result['num_views']} views, crop {result['crop']}\n{table}")
+          f"{result['num_views']} views, crop {result['crop']}, "
+          f"{result['clock']} clock\n{table}")
+    if args.compare:
+        with open(args.compare) as f:
+            result['compare'] = compare(result, json.load(f))
+        for row in result['compare']:
+            ops, ms = row['extra_ops'], row['extra_ms']
+            print(f"{row['method']}: extra ops {ops['before']} -> "
+                  f"{ops['after']} (x {_ratio(ops)}), extra ms "
+                  f"{ms['before']:+.1f} -> {ms['after']:+.1f} "
+                  f"(x {_ratio(ms)})")
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:

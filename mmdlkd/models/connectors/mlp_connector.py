@@ -11,15 +11,19 @@ from mmdlkd.registry import MODELS
 def _apply_linear(layer: nn.Linear, x: Tensor) -> Tensor:
     """Apply ``layer`` to ``[N, C]`` rows or per pixel to ``[N, C, H, W]``."""
     if x.dim() == 4:
-        return F.conv2d(x, layer.weight[:, :, None, None], layer.bias)
+        weight = layer.weight.view(*layer.weight.shape, 1, 1)
+        return F.conv2d(x, weight, layer.bias)
     return layer(x)
 
 
-def _apply_norm(norm: nn.Module, x: Tensor) -> Tensor:
-    """Batch-normalise ``[N, C]`` or ``[N, C, H, W]`` (stats over N, H, W)."""
-    if x.dim() == 4:
-        return norm(x.flatten(2)).view_as(x)
-    return norm(x)
+class RowBatchNorm(nn.BatchNorm1d):
+    """``BatchNorm1d`` that also takes maps ``[N, C, H, W]`` as they are
+    (statistics over ``N, H, W``, as ``BatchNorm2d``; no reshapes)."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() not in (2, 3, 4):
+            raise ValueError('expected 2D, 3D or 4D input, got '
+                             f'{input.dim()}D input')
 
 
 @MODELS.register_module()
@@ -37,8 +41,9 @@ class MLPConnector(nn.Module):
     One set of weights serves vectors ``[N, C]`` and maps ``[N, C, H, W]``
     (applied per pixel as a 1x1 convolution; BatchNorm statistics over
     ``N*H*W``, identical to ``BatchNorm2d``). The norm layers are
-    ``BatchNorm1d``, which mmengine's ``sync_bn`` option converts to
-    ``SyncBatchNorm`` like any other.
+    :class:`RowBatchNorm` (a ``BatchNorm1d`` that takes maps too), which
+    mmengine's ``sync_bn`` option converts to ``SyncBatchNorm`` like any
+    other.
 
     Args:
         in_channels (int): Input channels.
@@ -77,7 +82,7 @@ class MLPConnector(nn.Module):
         dims = [in_channels] + [hidden_channels] * (num_layers - 1)
         for d_in, d_out in zip(dims[:-1], dims[1:]):
             self.linears.append(nn.Linear(d_in, d_out, bias=not norm))
-            self.norms.append(nn.BatchNorm1d(d_out) if norm else nn.Identity())
+            self.norms.append(RowBatchNorm(d_out) if norm else nn.Identity())
         self.linears.append(nn.Linear(dims[-1], out_channels))
 
     def forward(self, x: Tensor) -> Tensor:
@@ -87,7 +92,7 @@ class MLPConnector(nn.Module):
                              f'{self.in_channels}] or [N, {self.in_channels},'
                              f' H, W] input, got {tuple(x.shape)}')
         for linear, norm in zip(self.linears[:-1], self.norms):
-            x = F.relu(_apply_norm(norm, _apply_linear(linear, x)))
+            x = F.relu(norm(_apply_linear(linear, x)))
         return _apply_linear(self.linears[-1], x)
 
 

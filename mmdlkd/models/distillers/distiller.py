@@ -17,7 +17,7 @@ from .teacher import build_teacher
 from .views import (check_num_views, check_preprocessor_takes_views,
                     concat_views)
 
-_DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs')
+_DISTILL_KEYS = ('recorders', 'connectors', 'losses', 'loss_inputs', 'compile')
 _TEACHER_DTYPES = dict(fp16=torch.float16, bf16=torch.bfloat16)
 
 
@@ -54,8 +54,11 @@ class Distiller(BaseModel):
         num_views (int, optional): If set, every training batch must have
             exactly this many views. Defaults to None (any).
         distill (dict, optional): ``recorders`` (``dict(student=...,
-            teacher=...)``), ``connectors``, ``losses`` and ``loss_inputs``,
-            see ``docs/distiller.md``. Defaults to None (no distillation).
+            teacher=...)``), ``connectors``, ``losses``, ``loss_inputs``
+            and ``compile`` (``torch.compile`` the connectors and losses:
+            False, True or a dict of its arguments; the teacher and student
+            follow mmengine's ``compile`` option), see
+            ``docs/distiller.md``. Defaults to None (no distillation).
         data_preprocessor (dict, optional): None uses the student's own
             data preprocessor. A dict without ``type`` gets the student
             preprocessor's type; ``mmdlkd.MultiViewDataPreprocessor``
@@ -140,7 +143,8 @@ class Distiller(BaseModel):
             dict(
                 student=self.student_recorders,
                 teacher=self.teacher_recorders),
-            cast_teacher=teacher_dtype is not None or teacher_channels_last)
+            cast_teacher=teacher_dtype is not None or teacher_channels_last,
+            compile=distill.get('compile', False))
         self.renorm = build_renormalizer(
             teacher_norm, self.data_preprocessor,
             getattr(self.teacher, 'data_preprocessor', None))

@@ -94,6 +94,9 @@ class DistillMapping:
         cast_teacher (bool): Give recorded teacher tensors to the losses as
             contiguous float32 (for a teacher run in half precision or
             channels-last). Defaults to False.
+        compile (bool | dict): Run :meth:`head` (connectors and losses,
+            forward and backward) through ``torch.compile``, with these
+            keyword arguments if a dict. Defaults to False (eager).
 
     Raises:
         ValueError: A loss without a mapping, a mapping for an unknown loss,
@@ -107,7 +110,8 @@ class DistillMapping:
                  losses: nn.ModuleDict,
                  connectors: nn.ModuleDict,
                  recorders: Dict[str, RecorderManager],
-                 cast_teacher: bool = False) -> None:
+                 cast_teacher: bool = False,
+                 compile: Union[bool, dict] = False) -> None:
         self.losses = losses
         self.connectors = connectors
         self.recorders = recorders
@@ -164,6 +168,13 @@ class DistillMapping:
             raise ValueError(
                 f'distill.connectors {unused} are used by no loss input; '
                 'remove them (unused parameters break DDP)')
+        if not isinstance(compile, (bool, dict)):
+            raise TypeError('distill.compile must be a bool or a dict of '
+                            f'torch.compile arguments, got {compile!r}')
+        self._head = self.head
+        if compile:
+            self._head = torch.compile(
+                self.head, **(compile if isinstance(compile, dict) else {}))
 
     @staticmethod
     def _check_source(entry: LossInput,
@@ -196,19 +207,35 @@ class DistillMapping:
         Returns:
             dict[str, Tensor]: The (already weighted) loss of each name.
         """
+        sources = {}
+        for entries in self.inputs.values():
+            for entry in entries:
+                if entry.source in sources:
+                    continue
+                if entry.model == 'labels':
+                    sources[entry.source] = gather_labels(
+                        data_samples, num_views, num_images).to(device)
+                else:
+                    sources[entry.source] = self._recorded(entry)
+        return self._head(sources, num_views)
+
+    def head(self, sources: Dict[str, torch.Tensor],
+             num_views: int) -> Dict[str, torch.Tensor]:
+        """Connectors and losses on the step's source tensors.
+
+        Args:
+            sources (dict[str, Tensor]): The tensor of each source name.
+            num_views (int): ``V``, given to losses taking ``num_views``.
+
+        Returns:
+            dict[str, Tensor]: The (already weighted) loss of each name.
+        """
         auto_values = dict(num_views=num_views)
-        labels = None
         results = {}
         for loss_name, entries in self.inputs.items():
             kwargs = {}
             for entry in entries:
-                if entry.model == 'labels':
-                    if labels is None:
-                        labels = gather_labels(data_samples, num_views,
-                                               num_images).to(device)
-                    value = labels
-                else:
-                    value = self._recorded(entry)
+                value = sources[entry.source]
                 for conn in entry.connectors:
                     value = self._connect(self.connectors[conn], conn, entry,
                                           value)

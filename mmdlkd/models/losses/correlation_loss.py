@@ -23,8 +23,8 @@ def _rows_kl(s_q: Tensor, s_k: Tensor, t_q: Tensor, t_k: Tensor, tau: float,
     from both distributions. Written to keep at most three ``B x R x K``
     tensors alive at a time.
     """
-    logit_t = (t_q / tau) @ t_k.transpose(1, 2)
-    logit_s = (s_q / tau) @ s_k.transpose(1, 2)
+    logit_t = torch.bmm(t_q / tau, t_k.transpose(1, 2))
+    logit_s = torch.bmm(s_q / tau, s_k.transpose(1, 2))
     if self_offset is not None:
         # A finite fill keeps log-softmax and its gradient NaN-free; the
         # probability of the entry underflows to exactly 0 in both.
@@ -168,8 +168,10 @@ class CorrelationLoss(nn.Module):
         in blocks of ``chunk_size`` rows (of every batch entry at once)."""
         rows = s_q.shape[1]
         step = rows if self.chunk_size is None else self.chunk_size
-        use_ckpt = step < rows and torch.is_grad_enabled() and (
-            s_q.requires_grad or s_k.requires_grad)
+        if step >= rows:
+            return _rows_kl(s_q, s_k, t_q, t_k, self.tau, 0 if same else None)
+        use_ckpt = torch.is_grad_enabled() and (s_q.requires_grad
+                                                or s_k.requires_grad)
         total = None
         for start in range(0, rows, step):
             offset = start if same else None
@@ -218,7 +220,7 @@ class CorrelationLoss(nn.Module):
                     s = gather_rows(s, num_views)
                     t = gather_rows(t, num_views)
                 # [V*N, D] -> one "image" whose pixels are the samples
-                s, t = s.t()[None], t.t()[None]
+                s, t = s[None], t[None]
             else:
                 s, t = match_spatial(s, t, self.resize_to)
                 if self.pool_size is not None:
@@ -228,9 +230,10 @@ class CorrelationLoss(nn.Module):
                 idx = random_subset(s.shape[-1], self.max_pixels, s.device)
                 if idx is not None:
                     s, t = s[..., idx], t[..., idx]
-            # [B, C, P] -> [B, P, C], unit rows
-            s = F.normalize(s.transpose(1, 2), dim=2, eps=self.eps)
-            t = F.normalize(t.transpose(1, 2), dim=2, eps=self.eps)
+                s, t = s.transpose(1, 2), t.transpose(1, 2)  # [V*M, P, C]
+            # unit rows [B, P, C]
+            s = F.normalize(s, dim=2, eps=self.eps)
+            t = F.normalize(t, dim=2, eps=self.eps)
             # queries [B, R, D] against keys [B, K, D]: B = 1 for vectors,
             # one entry per image (its original's pixels as keys) for maps
             if num_views > 1:

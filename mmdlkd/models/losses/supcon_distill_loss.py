@@ -43,19 +43,42 @@ def supcon_anchor_losses(anchors: Tensor,
         tuple[Tensor, Tensor]: The loss of every anchor ``[A]`` and whether
         it counts ``[A]`` (valid, with at least one positive).
     """
-    logits = anchors @ samples.t() / tau
-    drop = ~valid[None, :].expand_as(logits)
+    return supcon_logit_losses(anchors @ samples.t() / tau, anchor_labels,
+                               sample_labels, valid, exclude_self)
+
+
+def supcon_logit_losses(logits: Tensor,
+                        anchor_labels: Tensor,
+                        sample_labels: Tensor,
+                        valid: Tensor,
+                        exclude_self: bool = False) -> Tuple[Tensor, Tensor]:
+    """:func:`supcon_anchor_losses` from the logits ``[..., A, A]`` (anchor
+    rows, sample columns, already divided by the temperature), for any
+    number of logit matrices that share the labels and the valid rows.
+
+    Args:
+        logits (Tensor): ``[..., A, A]``.
+        anchor_labels (Tensor): ``[A]``.
+        sample_labels (Tensor): ``[A]``.
+        valid (Tensor): ``[A]`` booleans.
+        exclude_self (bool): Drop the diagonal. Defaults to False.
+
+    Returns:
+        tuple[Tensor, Tensor]: The loss of every anchor ``[..., A]`` and
+        whether it counts ``[A]``.
+    """
+    drop = ~valid[None, :].expand(logits.shape[-2:])
     pos = (anchor_labels[:, None] == sample_labels[None, :]) & ~drop
     if exclude_self:
         eye = torch.eye(
-            logits.shape[0], dtype=torch.bool, device=logits.device)
+            logits.shape[-1], dtype=torch.bool, device=logits.device)
         drop = drop | eye
         pos = pos & ~eye
     logits = logits.masked_fill(drop, torch.finfo(logits.dtype).min)
-    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    log_prob = logits - torch.logsumexp(logits, dim=-1, keepdim=True)
     num_pos = pos.sum(dim=1)
     counted = valid & (num_pos > 0)
-    losses = -log_prob.masked_fill(~pos, 0.).sum(dim=1) / num_pos.clamp(min=1)
+    losses = -log_prob.masked_fill(~pos, 0.).sum(dim=-1) / num_pos.clamp(min=1)
     return losses, counted
 
 
@@ -216,10 +239,14 @@ class SupConDistillLoss(nn.Module):
         s = F.normalize(s, dim=1, eps=self.eps)
         t = F.normalize(t, dim=1, eps=self.eps)
         if self.mode == 'cross':
-            return _mean_over_counted([
-                supcon_anchor_losses(t, labels, s, labels, keep, self.tau),
-                supcon_anchor_losses(s, labels, t, labels, keep, self.tau)
-            ])
+            # teacher anchors vs student samples and the reverse: the logits
+            # are transposes, the masks and counted anchors are shared, so
+            # the mean of the two directions' means is one masked mean
+            logits = t @ s.t() / self.tau
+            losses, counted = supcon_logit_losses(
+                torch.stack([logits, logits.t()]), labels, labels, keep)
+            return torch.where(counted, losses,
+                               0.).sum() / (2 * counted.sum().clamp(min=1))
         z = torch.cat([s, t], dim=0)
         z_labels = torch.cat([labels, labels], dim=0)
         return _mean_over_counted([

@@ -46,7 +46,16 @@ def test_mlp_connector_maps_match_conv_bn2d(cls):
     conv2.bias.data = m.linears[1].bias.data.clone()
     ref = nn.Sequential(conv1, bn, nn.ReLU(), conv2)
     x = torch.randn(2, 5, 3, 4)
-    assert torch.allclose(m(x), ref(x), atol=1e-6)  # train mode
+    out, ref_out = m(x), ref(x)
+    assert torch.allclose(out, ref_out, atol=1e-6)  # train mode
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    ref_out.backward(grad)
+    for mine, theirs in ((m.linears[0].weight,
+                          conv1.weight), (m.linears[1].weight, conv2.weight),
+                         (m.norms[0].weight, bn.weight)):
+        assert torch.allclose(
+            mine.grad, theirs.grad.view_as(mine.grad), atol=1e-5)
     assert torch.allclose(m.norms[0].running_mean, bn.running_mean)
     assert torch.allclose(m.norms[0].running_var, bn.running_var)
     m.eval()

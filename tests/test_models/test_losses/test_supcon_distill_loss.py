@@ -2,9 +2,13 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmdlkd.models.losses import SupConDistillLoss
-from mmdlkd.models.losses.supcon_distill_loss import supcon_terms, valid_subset
+from mmdlkd.models.losses.supcon_distill_loss import (_mean_over_counted,
+                                                      supcon_anchor_losses,
+                                                      supcon_terms,
+                                                      valid_subset)
 
 S = [[1., 0.], [0.6, 0.8], [0., 1.], [-1., 1.]]
 T = [[2., 1.], [1., 0.], [0., -1.], [0., 3.]]
@@ -189,3 +193,26 @@ def test_supcon_edge_cases():
                             torch.zeros(4, 2, 2))
     with pytest.raises(ValueError, match='mode'):
         SupConDistillLoss(mode='both')
+
+
+@pytest.mark.parametrize('ignored', [(0, 3), (0, 1, 2, 3, 4, 5)])
+def test_supcon_cross_batched_equals_two_directions(ignored):
+    """Cross mode computes both directions in one batch: the same value and
+    gradients as each direction's mean anchor loss, averaged."""
+    torch.manual_seed(0)
+    s = torch.randn(6, 4, requires_grad=True)
+    t = torch.randn(6, 4, requires_grad=True)
+    labels = torch.tensor([0, 1, 0, 2, 1, 2])
+    labels[list(ignored)] = 255
+    loss = SupConDistillLoss(tau=0.5)(s, t, labels)
+    grads = torch.autograd.grad(loss, (s, t))
+    keep = labels != 255
+    sn, tn = F.normalize(s, dim=1), F.normalize(t, dim=1)
+    ref = _mean_over_counted([
+        supcon_anchor_losses(tn, labels, sn, labels, keep, 0.5),
+        supcon_anchor_losses(sn, labels, tn, labels, keep, 0.5)
+    ])
+    ref_grads = torch.autograd.grad(ref, (s, t))
+    torch.testing.assert_close(loss, ref, rtol=1e-6, atol=1e-6)
+    for got, want in zip(grads, ref_grads):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
