@@ -77,3 +77,33 @@ def test_mim_train_runs_a_config(installed, digits_root, tmp_path):
         cwd=tmp_path)
     assert 'Training finished successfully' in out
     assert (tmp_path / 'work' / 'iter_2.pth').is_file()
+
+
+def test_package_configs_resolve_in_a_regular_install(installed, tmp_path):
+    """``_base_ = 'mmdlkd::...'`` from a folder outside the repository
+    reads the configs carried inside the installed package."""
+    user = tmp_path / 'my_pspnet.py'
+    user.write_text("_base_ = 'mmdlkd::dlkd/pspnet_r101_r18_cityscapes.py'\n"
+                    'train_cfg = dict(max_iters=123)\n')
+    script = ('import mmdlkd\n'
+              'from mmengine.config import Config\n'
+              'from mmdlkd.utils import setup_runtime\n'
+              'from mmdlkd.utils.package_configs import configs_root\n'
+              'setup_runtime()\n'
+              f'cfg = Config.fromfile({str(user)!r})\n'
+              'print(mmdlkd.__file__)\n'
+              'print(configs_root())\n'
+              'print(cfg.train_cfg.max_iters, cfg.model.type)\n')
+    proc = subprocess.run([sys.executable, '-c', script],
+                          env=installed,
+                          cwd=tmp_path,
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    package, configs, values = proc.stdout.strip().splitlines()[-3:]
+    site = installed['PYTHONPATH']
+    assert package.startswith(site) and not package.startswith(ROOT)
+    assert configs == osp.join(site, 'mmdlkd', '.mim', 'configs')
+    assert values == '123 mmdlkd.Distiller'
