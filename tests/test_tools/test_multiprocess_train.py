@@ -23,28 +23,13 @@ import pytest
 import torch
 from make_synthetic_cifar import make_dataset
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from rank_state_hook import state_digests, tensor_digest
 from test_cifar_distill_train import CONFIG as CIFAR_CONFIG
 from test_cifar_distill_train import _folder_dataset
 from test_seg_distill_train import HEADLINE, TEACHER, distill_options
-from train_utils import ROOT, run_tool
-
-from mmdlkd.models.distillers.teacher import build_teacher
+from train_utils import ROOT, random_teacher, run_tool
 
 HERE = osp.dirname(osp.abspath(__file__))
-
-
-def random_teacher(config: str, options: dict, scope: str, path) -> str:
-    """Save the teacher of ``config`` (changed by ``options``) with random
-    weights (seed 0) as a checkpoint at ``path``."""
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(options)
-    with DefaultScope.overwrite_default_scope(scope):
-        torch.manual_seed(0)
-        teacher = build_teacher(cfg.model.teacher)
-    torch.save(dict(state_dict=teacher.state_dict()), path)
-    return str(path)
 
 
 @pytest.fixture(scope='module')

@@ -11,14 +11,9 @@ import mmpretrain
 import mmseg
 import numpy as np
 import pytest
-import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from test_seg_distill_train import (HEADLINE, MMSEG_R18, TEACHER, as_args,
                                     data_options, distill_options, last_value)
-from train_utils import ROOT, run_tool
-
-from mmdlkd.models.distillers.teacher import build_teacher
+from train_utils import ROOT, random_teacher, run_tool
 
 DEMO_DLKD = osp.join(ROOT, 'configs', 'demo',
                      'dlkd_resnet20_resnet8_digits_10pct.py')
@@ -45,19 +40,9 @@ def run_upstream(tool: str, *args) -> str:
     return proc.stdout
 
 
-def random_teacher(config: str, scope: str, overrides: dict, path) -> str:
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(overrides)
-    with DefaultScope.overwrite_default_scope(scope):
-        torch.manual_seed(0)
-        teacher = build_teacher(cfg.model.teacher)
-    torch.save(dict(state_dict=teacher.state_dict()), str(path))
-    return str(path)
-
-
 def test_mmseg_tools_train_headline_and_test_its_student(
         cityscapes_root, tmp_path):
-    ckpt = random_teacher(HEADLINE, 'mmseg', TEACHER, tmp_path / 'teacher.pth')
+    ckpt = random_teacher(HEADLINE, TEACHER, 'mmseg', tmp_path / 'teacher.pth')
     work_dir = tmp_path / 'work'
     out = run_upstream(
         upstream(mmseg, 'train.py'), HEADLINE, '--work-dir', work_dir,
@@ -80,7 +65,7 @@ def test_mmseg_tools_train_headline_and_test_its_student(
 
 
 def test_mmpretrain_train_runs_the_dlkd_demo_config(digits_root, tmp_path):
-    ckpt = random_teacher(DEMO_DLKD, 'mmpretrain', {},
+    ckpt = random_teacher(DEMO_DLKD, {}, 'mmpretrain',
                           tmp_path / 'teacher.pth')
     work_dir = tmp_path / 'work'
     opts = {

@@ -1,8 +1,15 @@
-"""Run the repository's tools the way a user does, in a subprocess."""
+"""Run the repository's tools the way a user does, in a subprocess, and
+save random-weight teachers for them."""
 import os.path as osp
 import subprocess
 import sys
 from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from mmdlkd.models.distillers.teacher import build_teacher
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -30,3 +37,15 @@ def run_tool(tool: str,
         f'{" ".join(cmd)} exited with {proc.returncode}:\n'
         f'{proc.stdout[-6000:]}')
     return proc.stdout
+
+
+def random_teacher(config: str, options: dict, scope: str, path) -> str:
+    """Save the teacher of ``config`` (changed by ``options``) with random
+    weights (seed 0) as a checkpoint at ``path``."""
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options)
+    with DefaultScope.overwrite_default_scope(scope):
+        torch.manual_seed(0)
+        teacher = build_teacher(cfg.model.teacher)
+    torch.save(dict(state_dict=teacher.state_dict()), path)
+    return str(path)
