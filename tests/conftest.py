@@ -1,4 +1,5 @@
 """Shared fixtures: small datasets in real on-disk formats, made once."""
+import os
 import os.path as osp
 import sys
 
@@ -10,6 +11,17 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
 from make_digits_dataset import make_dataset as make_digits  # noqa: E402
 from make_synthetic_cityscapes import \
     make_dataset as make_cityscapes  # noqa: E402
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker (and the tools it starts) gets its
+    share of the cores as torch threads, not all of them."""
+    workers = os.environ.get('PYTEST_XDIST_WORKER_COUNT')
+    if workers and 'OMP_NUM_THREADS' not in os.environ:
+        import torch
+        threads = max(1, torch.get_num_threads() // int(workers))
+        os.environ['OMP_NUM_THREADS'] = str(threads)
+        torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='session')

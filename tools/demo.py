@@ -1,17 +1,19 @@
 """``make demo``: distil a teacher into a few-shot student on real digits.
 
-Everything runs through ``tools/train.py`` and ``tools/test.py`` with the
-configs in ``configs/demo/``, on scikit-learn's handwritten digits written as
-32x32 image folders (no download):
+Everything runs through ``tools/train.py`` with the configs in
+``configs/demo/``, on scikit-learn's handwritten digits written as 32x32
+image folders (no download):
 
 1. train the teacher (CIFAR ResNet-20) on the whole training split;
 2. for each seed, train the student (CIFAR ResNet-8) on a fixed 10% of the
    training split alone, with Hinton KD, with DLKD, and with DLKD + KD;
-3. test every final checkpoint on the held-out split, export the first
-   seed's DLKD student as a plain mmpretrain checkpoint
-   (``dlkd_student.pth``), and write a table (``results.md``,
-   ``results.csv``) and a bar chart (``results.png``) of top-1 accuracy,
-   mean and spread over the seeds, in the work directory.
+   each run's score is the held-out split's top-1 in the validation at the
+   end of training (the configs' test split is the same held-out split);
+3. export the first seed's DLKD student as a plain mmpretrain checkpoint
+   (``dlkd_student.pth``), score it with ``tools/test.py`` and the plain
+   student config, and write a table (``results.md``, ``results.csv``) and
+   a bar chart (``results.png``) of top-1 accuracy, mean and spread over the
+   seeds, in the work directory.
 
 Example::
 
@@ -19,19 +21,23 @@ Example::
 """
 import argparse
 import csv
+import glob
 import json
 import os
 import os.path as osp
 import statistics
-import subprocess
 import sys
 import time
 from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
+sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
 from make_digits_dataset import make_dataset  # noqa: E402
+from run_suite import last_checkpoint, run_tool  # noqa: E402
+
+METRIC = 'accuracy/top1'
 
 TEACHER = ('teacher (ResNet-20, all data)',
            'configs/demo/teacher_resnet20_digits.py')
@@ -60,18 +66,6 @@ def log(msg: str) -> None:
     print(f'[demo] {msg}', flush=True)
 
 
-def run(cmd: List[str], log_file: str) -> None:
-    """Run a tool with its output in ``log_file``; show its tail on error."""
-    with open(log_file, 'w') as f:
-        proc = subprocess.run(
-            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        with open(log_file) as f:
-            tail = f.read()[-4000:]
-        raise RuntimeError(f'{" ".join(cmd)} failed ({proc.returncode}); '
-                           f'log {log_file}:\n{tail}')
-
-
 def data_options(data_root: str, wrapped: bool) -> List[str]:
     train_key = ('train_dataloader.dataset.dataset.data_root'
                  if wrapped else 'train_dataloader.dataset.data_root')
@@ -82,42 +76,54 @@ def data_options(data_root: str, wrapped: bool) -> List[str]:
     ]
 
 
-def train_and_test(config: str, work_dir: str, options: List[str],
-                   iters: Optional[int]) -> float:
-    """Train with tools/train.py, test the last checkpoint, return top-1."""
+def final_val_top1(work_dir: str) -> float:
+    """The top-1 of the last validation in a tools/train.py work dir."""
+    found = None
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*/vis_data/scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                found = json.loads(line).get(METRIC, found)
+    if found is None:
+        raise RuntimeError(f'no {METRIC} logged under {work_dir}: did the '
+                           'training run validate at its end?')
+    return float(found)
+
+
+def train(config: str, work_dir: str, options: List[str],
+          iters: Optional[int]) -> float:
+    """Train with tools/train.py; return the held-out top-1 at the end."""
     if iters is not None:
         options = options + [
             f'train_cfg.max_iters={iters}',
             f'default_hooks.checkpoint.interval={iters}'
         ]
-    py = sys.executable
-    run([
-        py, 'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
-        *options
+    run_tool([
+        sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
+        '--cfg-options', *options
     ], osp.join(work_dir, 'train.log'))
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    out = osp.join(work_dir, 'test_metrics.json')
-    run([
-        py, 'tools/test.py', config, ckpt, '--work-dir', work_dir, '--out',
-        out, '--cfg-options', *options
-    ], osp.join(work_dir, 'test.log'))
-    with open(out) as f:
-        return float(json.load(f)['accuracy/top1'])
+    return final_val_top1(work_dir)
 
 
-def export_student(work_dir: str, seed: int) -> str:
-    """Export the DLKD student of ``seed`` as a plain mmpretrain file."""
-    run_dir = osp.join(work_dir, 'dlkd_resnet20_resnet8_digits_10pct',
-                       f'seed{seed}')
-    with open(osp.join(run_dir, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
+def export_and_test_student(work_dir: str, seed: int, data_root: str) -> float:
+    """Export the DLKD student of ``seed`` as a plain mmpretrain file and
+    score it with tools/test.py and the plain student config."""
+    ckpt = last_checkpoint(
+        osp.join(work_dir, 'dlkd_resnet20_resnet8_digits_10pct',
+                 f'seed{seed}'))
     dst = osp.join(work_dir, 'dlkd_student.pth')
-    run([
+    run_tool([
         sys.executable, 'tools/model_converters/export_student.py', ckpt, dst
     ], osp.join(work_dir, 'export.log'))
-    log(f'student-only weights of the DLKD run: {dst}')
-    return dst
+    test_dir = osp.join(work_dir, 'dlkd_student_test')
+    out = osp.join(test_dir, 'test_metrics.json')
+    run_tool([
+        sys.executable, 'tools/test.py', STUDENTS[0][1], dst, '--work-dir',
+        test_dir, '--out', out, '--cfg-options',
+        *data_options(data_root, wrapped=True)
+    ], osp.join(work_dir, 'test.log'))
+    with open(out) as f:
+        return float(json.load(f)[METRIC])
 
 
 def summarise(results: Dict[str, List[float]], work_dir: str) -> str:
@@ -178,7 +184,7 @@ def main() -> None:
         os.makedirs(run_dir, exist_ok=True)
         log(f'({step}/{total}) {name}: training ({run_dir})')
         t0 = time.time()
-        acc = train_and_test(config, run_dir, options, iters)
+        acc = train(config, run_dir, options, iters)
         log(f'({step}/{total}) {name}: top-1 {acc:.2f}% '
             f'({time.time() - t0:.0f} s)')
         step += 1
@@ -191,8 +197,7 @@ def main() -> None:
               data_options(data_root, wrapped=False) + ['randomness.seed=0'],
               args.teacher_iters)
     ]
-    with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
-        teacher_ckpt = f.read().strip()
+    teacher_ckpt = last_checkpoint(teacher_dir)
     for name, config in STUDENTS:
         results[name] = []
         for seed in args.seeds:
@@ -205,7 +210,11 @@ def main() -> None:
             results[name].append(
                 stage(f'{name}, seed {seed}', config, sub_dir, options,
                       args.iters))
-    export_student(work_dir, args.seeds[0])
+    exported = export_and_test_student(work_dir, args.seeds[0], data_root)
+    log(f'DLKD student of seed {args.seeds[0]} exported to '
+        f'{osp.join(work_dir, "dlkd_student.pth")}; tools/test.py with '
+        f'{STUDENTS[0][1]}: top-1 {exported:.2f}% (in training: '
+        f'{results["DLKD"][0]:.2f}%)')
     table = summarise(results, work_dir)
     print('\n' + table + '\n')
     log(f'table, CSV and bar chart in {work_dir} '

@@ -3,10 +3,12 @@
 #
 #   tools/setup_env.sh            # venv in ./.venv (override with VENV=...)
 #
-# Steps: build tools -> torch/torchvision (skipped if the venv already imports them)
-# -> mmcv 2.1.0 compiled with ops, no build isolation, cached as a wheel keyed by the
-# torch version, Python and CUDA -> mmengine/mmseg/mmpretrain and test tools -> mmdlkd
-# in editable mode. A stamp of the requirement files makes a second run take a second.
+# Five numbered steps: build tools -> torch/torchvision (skipped if the venv already
+# imports them) -> mmcv 2.1.0 with ops (tools/build_mmcv.sh: OpenMMLab's prebuilt
+# wheel or a compile with a file-count progress line; cached as a wheel keyed by the
+# torch version, Python and CUDA) -> mmengine/mmseg/mmpretrain and test tools ->
+# mmdlkd in editable mode. A stamp of the requirement files makes a second run take
+# a second.
 # Users with a working OpenMMLab environment do not need this script (README).
 set -euo pipefail
 
@@ -16,6 +18,17 @@ BOOT_PYTHON="${BOOT_PYTHON:-python3}"
 CACHE="${MMDLKD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmdlkd}"
 MMCV_VERSION=2.1.0
 say() { echo "[setup_env] $*"; }
+# Numbered steps, each with the time the previous one took.
+setup_t0=$SECONDS
+step_t0=$SECONDS
+step_n=0
+step_done() { say "  (done in $((SECONDS - step_t0)) s)"; }
+step() {
+  if ((step_n > 0)); then step_done; fi
+  step_n=$((step_n + 1))
+  step_t0=$SECONDS
+  say "step $step_n of 5: $*"
+}
 
 stamp_inputs=("$ROOT"/requirements.txt "$ROOT"/requirements/*.txt "$ROOT"/setup.py "$ROOT"/tools/setup_env.sh)
 want_stamp="$(cat "${stamp_inputs[@]}" | sha256sum | cut -c1-16)"
@@ -31,19 +44,21 @@ fi
 PY="$VENV/bin/python"
 pip_() { "$PY" -m pip --disable-pip-version-check "$@"; }
 
-say "build tools"
+step "build tools: pip, $(grep -hvE '^(#|$)' "$ROOT/requirements/build.txt" | tr '\n' ' ')"
 pip_ install -q --upgrade pip
 pip_ install -q -r "$ROOT/requirements/build.txt"
 
+step "torch and torchvision"
 if "$PY" -c "import torch, torchvision" 2>/dev/null; then
-  say "torch already installed: $("$PY" -c 'import torch; print(torch.__version__)')"
+  say "  already installed: $("$PY" -c 'import torch; print(torch.__version__)')"
 else
-  say "installing torch/torchvision (requirements/torch.txt; several GB)"
+  say "  $(grep -hvE '^(#|$)' "$ROOT/requirements/torch.txt" | tr '\n' ' ')(several GB to download)"
   pip_ install -q -r "$ROOT/requirements/torch.txt"
 fi
 
+step "mmcv $MMCV_VERSION with its ops"
 if "$PY" -c "import mmcv, mmcv._ext, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
-  say "mmcv $MMCV_VERSION with ops already installed"
+  say "  already installed"
 else
   key="$("$PY" - <<'PY'
 import platform, sys, torch
@@ -53,52 +68,27 @@ print(f'torch{torch.__version__}-py{sys.version_info[0]}{sys.version_info[1]}-'
 PY
 )"
   wheel_dir="$CACHE/mmcv-wheels/$key"
-  if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
-    mkdir -p "$CACHE/sdist" "$wheel_dir"
-    sdist="$CACHE/sdist/mmcv-$MMCV_VERSION.tar.gz"
-    if [[ ! -f "$sdist" ]]; then
-      say "downloading the mmcv $MMCV_VERSION source"
-      pip_ download -q --no-deps --no-binary :all: --no-build-isolation \
-        -d "$CACHE/sdist" "mmcv==$MMCV_VERSION"
-    fi
-    src="$(mktemp -d)"
-    tar xzf "$sdist" -C "$src"
-    src="$src/mmcv-$MMCV_VERSION"
-    inc="$("$PY" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "include"))')"
-    if grep -rqs "C++20 or later compatible compiler is required" "$inc/c10" "$inc/ATen" 2>/dev/null; then
-      say "this torch's headers need C++20: patching mmcv's -std=c++17"
-      sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
-    fi
-    log="$CACHE/mmcv-build-$key.log"
-    say "compiling mmcv $MMCV_VERSION with ops for $key"
-    say "  this takes about 8 minutes on 2 cores and happens once per torch version;"
-    say "  the wheel is cached in $wheel_dir; compiler log: $log"
-    t0=$SECONDS
-    ( cd "$src" && MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-        "$PY" -m pip wheel --no-build-isolation --no-deps -w "$wheel_dir" . ) >"$log" 2>&1 &
-    build_pid=$!
-    while kill -0 "$build_pid" 2>/dev/null; do
-      sleep 30
-      kill -0 "$build_pid" 2>/dev/null && say "  still compiling mmcv ($((SECONDS - t0)) s)"
-    done
-    if ! wait "$build_pid"; then
-      tail -n 30 "$log"
-      say "mmcv build failed; full log: $log"
-      rm -rf "$wheel_dir"
-      exit 1
-    fi
-    say "mmcv compiled in $((SECONDS - t0)) s"
+  if ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
+    say "  using the cached wheel in $wheel_dir"
   else
-    say "using the cached mmcv wheel for $key"
+    say "  no cached wheel for $key: fetching or compiling it once (cached in $wheel_dir)"
+    MMCV_VERSION="$MMCV_VERSION" MMDLKD_CACHE="$CACHE" bash "$ROOT/tools/build_mmcv.sh" "$PY" "$wheel_dir"
   fi
-  pip_ install -q "$wheel_dir"/mmcv-*.whl
-  "$PY" -c "import mmcv._ext" || { say "mmcv was installed without its ops"; exit 1; }
+  pip_ install -q --no-deps "$wheel_dir"/mmcv-*.whl
+  if ! "$PY" -c "import mmcv._ext" 2>/dev/null; then
+    say "the mmcv wheel in $wheel_dir does not load its ops here; removing it (run again to rebuild)"
+    rm -rf "$wheel_dir"
+    exit 1
+  fi
 fi
 
-say "OpenMMLab packages and test tools"
+step "OpenMMLab packages and test tools: $(grep -hvE '^(#|-r|$)' "$ROOT"/requirements/{runtime,tests,mim}.txt | tr '\n' ' ')"
 pip_ install -q -r "$ROOT/requirements.txt"
 pip_ install -q --no-deps -r "$ROOT/requirements/mim.txt"
+
+step "mmdlkd (editable) and an import check"
 pip_ install -q --no-deps --no-build-isolation -e "$ROOT"
 "$PY" -c "import mmcv.ops, mmseg.models, mmpretrain.models, mmdlkd"
+step_done
 echo "$want_stamp" > "$VENV/.mmdlkd-stamp"
-say "ready: $VENV"
+say "ready: $VENV (set-up took $((SECONDS - setup_t0)) s)"

@@ -13,7 +13,8 @@ def test_gpu_checks_small(tmp_path):
     env = dict(
         os.environ,
         SMALL='1',
-        SKIP='pspnet cifar pspnet_bf16_cl',
+        SKIP='pspnet cifar pspnet_bf16 pspnet_bf16_cl pspnet_bf16_fused '
+        'pspnet_bf16_cl_fused pspnet_fused',
         PYTHON=sys.executable,
         TMPDIR=str(tmp_path))
     proc = subprocess.run(

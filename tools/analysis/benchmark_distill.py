@@ -63,6 +63,10 @@ OPTIONS = (
          'machine)')),
     ('--teacher-dtype', dict(choices=['fp16', 'bf16'])),
     ('--teacher-channels-last', dict(action='store_true')),
+    ('--teacher-fuse-bn',
+     dict(
+         action='store_true',
+         help='fold the teacher\'s batch norms into its convolutions')),
     ('--load-teacher', dict(action='store_true', help='load teacher_ckpt')),
     ('--no-memory', dict(action='store_true')),
     ('--no-ops', dict(action='store_true', help='skip the operator count')),
@@ -79,7 +83,7 @@ OPTIONS = (
     ('--memory-worker', dict(type=int, help=argparse.SUPPRESS)),
 )
 META = ('configs', 'iters', 'warmup', 'repeats', 'clock', 'teacher_dtype',
-        'teacher_channels_last')
+        'teacher_channels_last', 'teacher_fuse_bn')
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 COLUMNS = ('method', 'ms/iter median [min, max]', 'x floor median [min, max]',
            'x floor min/min', 'x student median', 'x student min/min',
@@ -143,10 +147,12 @@ def variant_configs(args) -> tuple:
         model['student'] = _plain(model['student'], crop)
         if not args.load_teacher:
             model['teacher_ckpt'] = None
-        if args.teacher_dtype or args.teacher_channels_last:
+        if (args.teacher_dtype or args.teacher_channels_last
+                or args.teacher_fuse_bn):
             model.update(
                 teacher_dtype=args.teacher_dtype,
-                teacher_channels_last=args.teacher_channels_last)
+                teacher_channels_last=args.teacher_channels_last,
+                teacher_fuse_bn=args.teacher_fuse_bn)
         methods.append((name, model))
     base = methods[0][1] if methods else {}
     student = (

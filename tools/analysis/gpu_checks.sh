@@ -8,7 +8,8 @@
 #      (NCCL, SyncBN, --amp) on synthetic full-size Cityscapes images and a
 #      random teacher checkpoint, then the exported student through
 #      tools/test.py with mmseg's own PSPNet R18-D8 config;
-#   4. the PSPNet benchmark with a bf16 channels-last teacher, and with AMP.
+#   4. the PSPNet benchmark with the teacher in bf16, channels-last and with
+#      its batch norms folded (each alone and combined), and with AMP.
 # Each step has a time limit; a failing step does not stop the others.
 #
 # Usage: tools/analysis/gpu_checks.sh OUT_DIR
@@ -121,9 +122,16 @@ step test 120 $PY tools/test.py "$MMSEG_R18" "$WORK/student.pth" \
 grep -h 'Iter(train)' "$OUT/steps.log" | tail -n 1
 grep -h -o 'mIoU: [0-9.]*' "$OUT/steps.log" | sed 's/^/train val, then test: /'
 
-step pspnet_bf16_cl 120 $BENCH $DLKD --names dlkd --crop $CROP \
-  --batch-size 2 $TIMING --device $DEV --teacher-dtype bf16 \
-  --teacher-channels-last --out "$OUT/pspnet_bf16_cl.json"
+# the teacher's precision and layout, one change at a time
+for variant in bf16 bf16_cl bf16_fused bf16_cl_fused fused; do
+  flags=""
+  case $variant in bf16*) flags+=" --teacher-dtype bf16" ;; esac
+  case $variant in *cl*) flags+=" --teacher-channels-last" ;; esac
+  case $variant in *fused) flags+=" --teacher-fuse-bn" ;; esac
+  step pspnet_$variant 120 $BENCH $DLKD --names dlkd --crop $CROP \
+    --batch-size 2 $TIMING --device $DEV $flags \
+    --out "$OUT/pspnet_$variant.json"
+done
 [ -n "$AMP" ] && step pspnet_amp 120 $BENCH $DLKD --names dlkd --crop $CROP \
   --batch-size 2 $TIMING --device $DEV \
   --cfg-options optim_wrapper.type=AmpOptimWrapper \

@@ -183,9 +183,21 @@ def teacher_job(suite: Config, work_dir: str) -> Optional[Job]:
                False)
 
 
-def _run_tool(cmd: List[str], log_file: str, threads: int) -> None:
+def run_tool(cmd: List[str],
+             log_file: str,
+             threads: Optional[int] = None) -> None:
+    """Run a tool from the repository root, its output in ``log_file``;
+    raise with the log's tail if it fails.
+
+    Args:
+        cmd (list[str]): The command.
+        log_file (str): Where its stdout and stderr go.
+        threads (int, optional): OpenMP threads; None keeps torch's
+            default. Defaults to None.
+    """
     env = dict(os.environ)
-    env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(threads)
+    if threads is not None:
+        env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(threads)
     with open(log_file, 'w') as f:
         proc = subprocess.run(
             cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=env)
@@ -211,13 +223,13 @@ def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
     opts = job.cfg_options(teacher_ckpt)
     py = sys.executable
     t0 = time.time()
-    _run_tool([
+    run_tool([
         py, 'tools/train.py', job.config, '--work-dir', job.run_dir,
         '--cfg-options', *opts
     ], osp.join(job.run_dir, 'train_stdout.log'), threads)
     t1 = time.time()
     out = osp.join(job.run_dir, 'test_metrics.json')
-    _run_tool([
+    run_tool([
         py, 'tools/test.py', job.config,
         last_checkpoint(job.run_dir), '--work-dir',
         osp.join(job.run_dir, 'test'), '--out', out, '--cfg-options', *opts

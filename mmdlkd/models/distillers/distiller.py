@@ -10,6 +10,7 @@ from mmdlkd.models.class_heads import check_class_scores
 from mmdlkd.models.recorders import RecorderManager
 from mmdlkd.registry import MODELS
 from .data_preprocessor import MultiViewDataPreprocessor
+from .fuse_bn import fuse_teacher_bn
 from .host_models import student_task_loss, teacher_forward
 from .mapping import DistillMapping
 from .renorm import build_renormalizer, norm_of
@@ -75,6 +76,13 @@ class Distiller(BaseModel):
         teacher_channels_last (bool): Run the teacher in channels-last
             memory format (its recorded features come back contiguous).
             Defaults to False.
+        teacher_fuse_bn (bool): Fold the frozen teacher's batch norms into
+            the convolutions that feed them (in float32, before any
+            ``teacher_dtype`` cast), so its forward runs no batch-norm
+            operator. A recorded convolution or batch norm is not folded,
+            and building fails if a recorded output moves by more than
+            1e-4 (relative L2). The teacher's state dict then has conv
+            biases instead of batch-norm entries. Defaults to False.
     """
 
     def __init__(self,
@@ -88,7 +96,8 @@ class Distiller(BaseModel):
                  distill: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  teacher_dtype: Optional[str] = None,
-                 teacher_channels_last: bool = False) -> None:
+                 teacher_channels_last: bool = False,
+                 teacher_fuse_bn: bool = False) -> None:
         super().__init__()
         if teacher_dtype is not None and teacher_dtype not in _TEACHER_DTYPES:
             raise ValueError('teacher_dtype must be None, '
@@ -120,6 +129,8 @@ class Distiller(BaseModel):
         self.teacher_recorders = RecorderManager(self.teacher,
                                                  recorders.get('teacher'),
                                                  'teacher')
+        if teacher_fuse_bn:
+            self._fuse_teacher_bn()
         check_class_scores(self.student, self.teacher, self.student_recorders,
                            self.teacher_recorders)
         self.connectors = nn.ModuleDict({
@@ -157,6 +168,21 @@ class Distiller(BaseModel):
             self.teacher.to(self.teacher_dtype)
         if teacher_channels_last:
             self.teacher.to(memory_format=torch.channels_last)
+
+    def _fuse_teacher_bn(self) -> None:
+        sources = self.teacher_recorders.sources()
+        conv = next(m for m in self.teacher.modules()
+                    if isinstance(m, nn.Conv2d))
+        sample = torch.randn(
+            1,
+            conv.in_channels,
+            64,
+            64,
+            generator=torch.Generator().manual_seed(0))
+        fuse_teacher_bn(self.teacher, sources,
+                        lambda: teacher_forward(self.teacher, sample, sources))
+        # the runner's init_weights must not re-initialise the folded weights
+        self.teacher._is_init = True
 
     def _build_preprocessor(self, cfg: Optional[dict],
                             student: dict) -> nn.Module:

@@ -53,14 +53,19 @@ def teacher_feature(model, inputs, samples):
     return model.distill_losses['loss_align'].last_t_feat
 
 
-def pair(**kwargs):
-    torch.manual_seed(0)
-    ref = build(distiller())
-    # give the BN layers non-trivial statistics, as a trained teacher has
-    for mod in ref.teacher.modules():
+def trained_like(model):
+    """Give the teacher's BN layers non-trivial statistics, as a trained
+    teacher has."""
+    for mod in model.teacher.modules():
         if isinstance(mod, nn.BatchNorm2d):
             mod.running_mean.uniform_(-0.5, 0.5)
             mod.running_var.uniform_(0.5, 2.0)
+    return model
+
+
+def pair(**kwargs):
+    torch.manual_seed(0)
+    ref = trained_like(build(distiller()))
     other = build(distiller(**kwargs))
     other.load_state_dict(ref.state_dict())
     return ref.train(), other.train()
