@@ -6,7 +6,6 @@ R101-D8 widths, so the connectors are the shipped ones); then the exported
 student is tested by tools/test.py with mmseg's own PSPNet R18-D8 config.
 """
 import glob
-import json
 import os.path as osp
 import re
 import subprocess
@@ -109,8 +108,7 @@ def last_value(log: str, key: str) -> float:
     return float(values[-1])
 
 
-def test_headline_trains_exports_and_tests(cityscapes_root, teacher_ckpt,
-                                           tmp_path):
+def test_headline_trains_and_exports(cityscapes_root, teacher_ckpt, tmp_path):
     work_dir = tmp_path / 'work'
     out = run_tool('train.py', HEADLINE, '--work-dir', work_dir,
                    *as_args(distill_options(cityscapes_root, teacher_ckpt, 2)))
@@ -128,16 +126,10 @@ def test_headline_trains_exports_and_tests(cityscapes_root, teacher_ckpt,
 
     student = tmp_path / 'student.pth'
     run_tool(osp.join('model_converters', 'export_student.py'), ckpt, student)
-    metrics = tmp_path / 'metrics.json'
-    out = run_tool('test.py', MMSEG_R18, student, '--work-dir',
-                   tmp_path / 'test', '--out', metrics,
-                   *as_args(data_options(cityscapes_root, prefix='model.')))
-    assert 'mIoU' in out
-    # the exported student in mmseg's own config scores what the distiller
-    # validated at the end of training (same weights, same val images)
-    assert json.loads(metrics.read_text())['mIoU'] == pytest.approx(
-        last_miou, abs=0.01)
-    # and works with mmseg's inference API (README)
+    # The exported student scores in mmseg's config what the distiller
+    # validated: tools/test.py in test_gpu_checks.py, mmseg's own test.py in
+    # test_upstream_tools.py. Here: it works with mmseg's inference API
+    # (README).
     from mmseg.apis import inference_model, init_model
     cfg = Config.fromfile(MMSEG_R18)
     cfg.merge_from_dict(data_options(cityscapes_root, prefix='model.'))
