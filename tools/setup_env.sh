@@ -74,7 +74,7 @@ PY
     say "  no cached wheel for $key: fetching or compiling it once (cached in $wheel_dir)"
     MMCV_VERSION="$MMCV_VERSION" MMDLKD_CACHE="$CACHE" bash "$ROOT/tools/build_mmcv.sh" "$PY" "$wheel_dir"
   fi
-  pip_ install -q --no-deps "$wheel_dir"/mmcv-*.whl
+  pip_ install -q "$wheel_dir"/mmcv-*.whl
   if ! "$PY" -c "import mmcv._ext" 2>/dev/null; then
     say "the mmcv wheel in $wheel_dir does not load its ops here; removing it (run again to rebuild)"
     rm -rf "$wheel_dir"
