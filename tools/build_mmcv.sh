@@ -17,6 +17,7 @@
 #   MAX_JOBS           parallel compile jobs (default: all cores)
 #   MMDLKD_CACHE       cache folder of the mmcv source (default ~/.cache/mmdlkd)
 set -euo pipefail
+shopt -s inherit_errexit  # failures inside $(...) stop the script too
 
 PY="$1"
 WHEEL_DIR="$2"
