@@ -109,6 +109,7 @@ compile_wheel() {
   src="$(unpack_source)"
   log="${WHEEL_DIR%/}.log"
   mkdir -p "$WHEEL_DIR"
+  : >"$log"
   say "compiling mmcv $MMCV_VERSION with its ops (compiler log: $log)"
   t0=$SECONDS
   local -a env_flags=()
@@ -116,7 +117,7 @@ compile_wheel() {
     cflags="${MMCV_CFLAGS:--O1 -g0}"
     if [[ "${MMCV_PCH:-1}" == 1 ]]; then
       say "  parsing the torch headers once, into a precompiled header"
-      build_pch "$src" "$cflags" >"$log" 2>&1 || { cat "$log"; exit 1; }
+      build_pch "$src" "$cflags" >>"$log" 2>&1 || { cat "$log"; exit 1; }
       cflags="$cflags -Winvalid-pch -include $src/mmcv_pch.hpp"
     fi
     env_flags=(CFLAGS="$cflags")
