@@ -14,10 +14,8 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from train_utils import ROOT, run_tool
+from train_utils import ROOT, random_teacher, run_tool
 
 sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
 from make_synthetic_cifar import make_dataset  # noqa: E402
@@ -68,14 +66,8 @@ def _folder_dataset(root: str, prefix: str, pipeline: list) -> dict:
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory) -> str:
     """The shipped teacher (resnet32x4 classifier), random weights."""
-    from mmdlkd.models.distillers.teacher import build_teacher
-    cfg = Config.fromfile(CONFIG)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        torch.manual_seed(0)
-        teacher = build_teacher(cfg.model.teacher)
-    path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    torch.save(dict(state_dict=teacher.state_dict()), path)
-    return path
+    return random_teacher(CONFIG, {}, 'mmpretrain',
+                          tmp_path_factory.mktemp('teacher') / 'teacher.pth')
 
 
 def test_cifar_dlkd_rotation_trains(synth_cifar, teacher_ckpt, tmp_path):

@@ -15,10 +15,7 @@ import mmseg
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from train_utils import ROOT, run_tool
-
-from mmdlkd.models.distillers.teacher import build_teacher
+from train_utils import ROOT, random_teacher, run_tool
 
 HEADLINE = osp.join(ROOT, 'configs', 'dlkd', 'pspnet_r101_r18_cityscapes.py')
 CWD = osp.join(ROOT, 'configs', 'baselines',
@@ -83,14 +80,8 @@ def as_args(opts: dict) -> list:
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory) -> str:
     """A random-initialised teacher exactly as TEACHER configures it."""
-    cfg = Config.fromfile(HEADLINE)
-    cfg.merge_from_dict(TEACHER)
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        torch.manual_seed(0)
-        teacher = build_teacher(cfg.model.teacher)
-    path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    torch.save(dict(state_dict=teacher.state_dict()), path)
-    return path
+    return random_teacher(HEADLINE, TEACHER, 'mmseg',
+                          tmp_path_factory.mktemp('teacher') / 'teacher.pth')
 
 
 def distill_options(root: str, ckpt: str, iters: int) -> dict:
