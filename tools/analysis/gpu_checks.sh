@@ -14,6 +14,8 @@
 #
 # Usage: tools/analysis/gpu_checks.sh OUT_DIR
 #   SKIP="pspnet cifar ..." skips the steps named (see ``step`` below).
+#   TEACHER_VARIANTS="bf16 bf16_cl ..." chooses the teacher variants of step 4
+#   (default: bf16 bf16_cl bf16_fused bf16_cl_fused fused).
 #   SMALL=1 runs the same steps on CPU at tiny sizes (BN, no AMP, train.py
 #   without a launcher) to check the script itself.
 set -u -o pipefail
@@ -123,7 +125,7 @@ grep -h 'Iter(train)' "$OUT/steps.log" | tail -n 1
 grep -h -o 'mIoU: [0-9.]*' "$OUT/steps.log" | sed 's/^/train val, then test: /'
 
 # the teacher's precision and layout, one change at a time
-for variant in bf16 bf16_cl bf16_fused bf16_cl_fused fused; do
+for variant in ${TEACHER_VARIANTS:-bf16 bf16_cl bf16_fused bf16_cl_fused fused}; do
   flags=""
   case $variant in bf16*) flags+=" --teacher-dtype bf16" ;; esac
   case $variant in *cl*) flags+=" --teacher-channels-last" ;; esac
