@@ -1,12 +1,11 @@
 """tools/analysis/benchmark_distill.py on the digits demo configs (CPU)."""
-import importlib.util
 import json
 import math
 import os.path as osp
 
 import pytest
+from train_utils import ROOT, load_tool
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'configs', 'demo')
 CONFIGS = [
     osp.join(DEMO, f'{name}_resnet20_resnet8_digits_10pct.py')
@@ -18,17 +17,14 @@ FAST = [
 ]
 
 
-def load_tool():
-    path = osp.join(ROOT, 'tools', 'analysis', 'benchmark_distill.py')
-    spec = importlib.util.spec_from_file_location('benchmark_distill', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_benchmark():
+    return load_tool(
+        osp.join('analysis', 'benchmark_distill.py'), 'benchmark_distill')
 
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_tool()
+    return load_benchmark()
 
 
 def test_table_and_json(tool, tmp_path, capsys):

@@ -4,20 +4,15 @@ tools/test.py, and the summary table, CSV and bar chart come from the runs
 just made."""
 import csv
 import glob
-import importlib.util
 import json
 import os.path as osp
 
 import pytest
-from train_utils import ROOT, run_tool
+from train_utils import ROOT, load_tool, run_tool
 
 
 def load_demo():
-    spec = importlib.util.spec_from_file_location(
-        'demo', osp.join(ROOT, 'tools', 'demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('demo.py', 'demo')
 
 
 def test_final_val_top1_reads_the_last_validation(tmp_path):

@@ -1,6 +1,5 @@
 """tools/model_converters/export_student.py: export, strict reload."""
 import copy
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -9,18 +8,15 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint, save_checkpoint
 from mmpretrain.structures import DataSample
 from tiny_models import cls_model
+from train_utils import load_tool
 
 from mmdlkd.registry import MODELS
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-
-def load_tool():
-    path = osp.join(ROOT, 'tools', 'model_converters', 'export_student.py')
-    spec = importlib.util.spec_from_file_location('export_student_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_export_tool():
+    return load_tool(
+        osp.join('model_converters', 'export_student.py'),
+        'export_student_tool')
 
 
 def distiller_cfg():
@@ -43,7 +39,7 @@ def distiller_cfg():
 
 
 def test_export_then_strict_reload_same_predictions(tmp_path):
-    tool = load_tool()
+    tool = load_export_tool()
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         torch.manual_seed(0)
         model = MODELS.build(distiller_cfg()).eval()
@@ -84,7 +80,7 @@ def test_export_then_strict_reload_same_predictions(tmp_path):
 
 
 def test_export_refuses_non_distiller_checkpoint(tmp_path):
-    tool = load_tool()
+    tool = load_export_tool()
     src = str(tmp_path / 'plain.pth')
     torch.save({'state_dict': {'backbone.w': torch.zeros(1)}}, src)
     with pytest.raises(KeyError, match="no key starts with 'student.'"):

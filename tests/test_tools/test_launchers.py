@@ -1,13 +1,12 @@
 """The launcher scripts and train.py's arguments, without GPUs: a stand-in
 ``python``/``srun`` on PATH records the command line the scripts build."""
-import importlib.util
 import os
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
-from train_utils import ROOT
+from train_utils import ROOT, load_tool
 
 CONFIG = osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_resnet_digits.py')
 
@@ -69,11 +68,7 @@ def test_slurm_train_builds_srun_command(recorder_bin):
 
 
 def _load_train_module():
-    spec = importlib.util.spec_from_file_location(
-        'mmdlkd_train_tool', osp.join(ROOT, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train.py', 'mmdlkd_train_tool')
 
 
 @pytest.mark.parametrize('flag', ['--local_rank', '--local-rank'])

@@ -1,5 +1,4 @@
 """tools/analysis/loss_memory.py on the PSPNet DLKD configs (CPU)."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -7,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from train_utils import ROOT, load_tool
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DLKD = osp.join(ROOT, 'configs', 'dlkd', 'pspnet_r101_r18_cityscapes.py')
 SUP = osp.join(ROOT, 'configs', 'dlkd', 'pspnet_r101_r18_cityscapes_sup.py')
 KD = osp.join(ROOT, 'configs', 'baselines',
@@ -17,11 +16,7 @@ KD = osp.join(ROOT, 'configs', 'baselines',
 
 @pytest.fixture(scope='module')
 def tool():
-    path = osp.join(ROOT, 'tools', 'analysis', 'loss_memory.py')
-    spec = importlib.util.spec_from_file_location('loss_memory', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(osp.join('analysis', 'loss_memory.py'), 'loss_memory')
 
 
 def test_terms_and_json(tmp_path):

@@ -7,7 +7,7 @@ import os.path as osp
 import mmcv._ext
 import pytest
 import torch
-from test_benchmark_distill import load_tool
+from test_benchmark_distill import load_benchmark
 from train_utils import ROOT
 
 CONFIGS = {
@@ -44,7 +44,7 @@ def mmcv_ops_refused(monkeypatch):
 
 @pytest.mark.parametrize('config', list(CONFIGS))
 def test_training_step_calls_no_mmcv_op(config, mmcv_ops_refused):
-    tool = load_tool()
+    tool = load_benchmark()
     args = tool.parse_args([osp.join(ROOT, config), '--no-memory'] +
                            CONFIGS[config])
     built, _ = tool.build_all(args)

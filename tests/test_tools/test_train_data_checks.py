@@ -4,7 +4,8 @@ import os.path as osp
 import subprocess
 import sys
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from train_utils import ROOT
+
 CONFIG = osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_distill_digits.py')
 
 

@@ -1,5 +1,6 @@
 """Run the repository's tools the way a user does, in a subprocess, and
 save random-weight teachers for them."""
+import importlib.util
 import os.path as osp
 import subprocess
 import sys
@@ -12,6 +13,15 @@ from mmengine.registry import DefaultScope
 from mmdlkd.models.distillers.teacher import build_teacher
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_tool(tool: str, name: str):
+    """Import the script ``tools/<tool>`` as a module called ``name``."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(ROOT, 'tools', tool))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(tool: str,
