@@ -320,11 +320,17 @@ def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):
                                                   rec_two[1]['images'][0])
     start = torch.load(osp.join(one, 'rank_state', 'rank0_start.pth'))
     assert rec_two[0]['start'] == state_digests(start)
-    # the gathered losses are the global batch's on both processes
+    # the gathered losses are the global batch's on both processes, up to
+    # float32 rounding: the losses are sums of differences of log-softmax
+    # values of order 1 (a KL of 0.01 loses relative precision), whose
+    # products run in a different row order and batch shape on 2 processes
     for rec in rec_two:
         for key in ('loss_corr', 'loss_sup'):
             assert math.isclose(
-                rec['losses'][0][key], rec_one['losses'][0][key], rel_tol=1e-5)
+                rec['losses'][0][key],
+                rec_one['losses'][0][key],
+                rel_tol=1e-5,
+                abs_tol=1e-6)
     check_run(two, 0, 1, 2)
     ref = load_ckpt(one, 1)['state_dict']
     out = load_ckpt(two, 1)['state_dict']

@@ -12,7 +12,7 @@ model = dict(
             student=dict(feat='decode_head.bottleneck'),
             teacher=dict(feat='decode_head.bottleneck')),
         connectors=dict(
-            # The spindle h_phi as a per-pixel MLP (1x1 convolutions):
+            # The spindle h_phi as a per-pixel MLP (as 1x1 convolutions):
             # 128 -> 1024 -> BN -> ReLU -> 512. Hidden 2x the teacher dim,
             # not the paper's 16x: per pixel 16x costs 8x the FLOPs for a
             # difference within 0.5 pt (Table VII); docs/cityscapes.md.

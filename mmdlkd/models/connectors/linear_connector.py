@@ -4,15 +4,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmdlkd.registry import MODELS
-from .mlp_connector import _apply_linear
+from .mlp_connector import from_rows, to_rows
 
 
 @MODELS.register_module()
 class LinearConnector(nn.Module):
     """Linear projection, e.g. to the 128-d embedding of the supervised loss.
 
-    Vectors ``[N, C]`` or maps ``[N, C, H, W]`` (per pixel, a 1x1
-    convolution with the same weights).
+    Vectors ``[N, C]`` or maps ``[N, C, H, W]`` (per pixel, on the map's
+    pixel rows; see :func:`~mmdlkd.models.connectors.mlp_connector.to_rows`).
 
     Args:
         in_channels (int): Input channels.
@@ -37,5 +37,6 @@ class LinearConnector(nn.Module):
                 f'LinearConnector expects [N, {self.linear.in_features}] or '
                 f'[N, {self.linear.in_features}, H, W] input, got '
                 f'{tuple(x.shape)}')
-        x = _apply_linear(self.linear, x)
+        rows, shape = to_rows(x)
+        x = from_rows(self.linear(rows), shape)
         return F.normalize(x, dim=1) if self.normalize else x

@@ -1,5 +1,5 @@
 """MLP projectors for vectors and, per pixel, for feature maps."""
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -8,22 +8,27 @@ from torch import Tensor
 from mmdlkd.registry import MODELS
 
 
-def _apply_linear(layer: nn.Linear, x: Tensor) -> Tensor:
-    """Apply ``layer`` to ``[N, C]`` rows or per pixel to ``[N, C, H, W]``."""
+def to_rows(x: Tensor) -> Tuple[Tensor, Optional[tuple]]:
+    """``[N, C]`` as is; ``[N, C, H, W]`` as pixel rows ``[N*H*W, C]``.
+
+    Returns the rows and the map's ``(N, H, W)`` (None for vectors), for
+    :func:`from_rows`. Per-pixel layers then run as one matrix product
+    (``addmm``) over all pixels of all images, forward and backward; the
+    1x1 convolution that torch picks on the CPU for small batches loops
+    over the images instead.
+    """
     if x.dim() == 4:
-        weight = layer.weight.view(*layer.weight.shape, 1, 1)
-        return F.conv2d(x, weight, layer.bias)
-    return layer(x)
+        n, c, h, w = x.shape
+        return x.permute(0, 2, 3, 1).reshape(-1, c), (n, h, w)
+    return x, None
 
 
-class RowBatchNorm(nn.BatchNorm1d):
-    """``BatchNorm1d`` that also takes maps ``[N, C, H, W]`` as they are
-    (statistics over ``N, H, W``, as ``BatchNorm2d``; no reshapes)."""
-
-    def _check_input_dim(self, input: Tensor) -> None:
-        if input.dim() not in (2, 3, 4):
-            raise ValueError('expected 2D, 3D or 4D input, got '
-                             f'{input.dim()}D input')
+def from_rows(rows: Tensor, shape: Optional[tuple]) -> Tensor:
+    """Undo :func:`to_rows`: pixel rows back to an ``[N, C, H, W]`` map (a
+    view in channels-last layout, no copy)."""
+    if shape is None:
+        return rows
+    return rows.view(*shape, rows.shape[-1]).permute(0, 3, 1, 2)
 
 
 @MODELS.register_module()
@@ -39,9 +44,10 @@ class MLPConnector(nn.Module):
     MLP of the paper is ``hidden_channels=in_channels=out_channels``.
 
     One set of weights serves vectors ``[N, C]`` and maps ``[N, C, H, W]``
-    (applied per pixel as a 1x1 convolution; BatchNorm statistics over
-    ``N*H*W``, identical to ``BatchNorm2d``). The norm layers are
-    :class:`RowBatchNorm` (a ``BatchNorm1d`` that takes maps too), which
+    (applied per pixel, as 1x1 convolutions would be, to the map's pixel
+    rows; BatchNorm statistics over ``N*H*W``, identical to
+    ``BatchNorm2d``). A map comes back as an ``[N, C, H, W]`` view of the
+    rows (channels-last layout). The norm layers are ``BatchNorm1d``, which
     mmengine's ``sync_bn`` option converts to ``SyncBatchNorm`` like any
     other.
 
@@ -82,7 +88,7 @@ class MLPConnector(nn.Module):
         dims = [in_channels] + [hidden_channels] * (num_layers - 1)
         for d_in, d_out in zip(dims[:-1], dims[1:]):
             self.linears.append(nn.Linear(d_in, d_out, bias=not norm))
-            self.norms.append(RowBatchNorm(d_out) if norm else nn.Identity())
+            self.norms.append(nn.BatchNorm1d(d_out) if norm else nn.Identity())
         self.linears.append(nn.Linear(dims[-1], out_channels))
 
     def forward(self, x: Tensor) -> Tensor:
@@ -91,16 +97,17 @@ class MLPConnector(nn.Module):
             raise ValueError(f'{type(self).__name__} expects [N, '
                              f'{self.in_channels}] or [N, {self.in_channels},'
                              f' H, W] input, got {tuple(x.shape)}')
+        x, shape = to_rows(x)
         for linear, norm in zip(self.linears[:-1], self.norms):
-            x = F.relu(norm(_apply_linear(linear, x)))
-        return _apply_linear(self.linears[-1], x)
+            x = F.relu(norm(linear(x)))
+        return from_rows(self.linears[-1](x), shape)
 
 
 @MODELS.register_module()
 class PixelMLPConnector(MLPConnector):
     """:class:`MLPConnector` for feature maps ``[N, C, H, W]`` only.
 
-    The same module (1x1 convolutions + BatchNorm per pixel); the name makes
+    The same module (per-pixel linear layers + BatchNorm); the name makes
     segmentation configs explicit and rejects vector input.
     """
 

@@ -4,6 +4,7 @@ import torch.nn as nn
 
 from mmdlkd.models.connectors import (LinearConnector, MLPConnector,
                                       PixelMLPConnector)
+from mmdlkd.models.connectors.mlp_connector import from_rows, to_rows
 from mmdlkd.registry import MODELS
 
 
@@ -61,6 +62,32 @@ def test_mlp_connector_maps_match_conv_bn2d(cls):
     m.eval()
     ref.eval()
     assert torch.allclose(m(x), ref(x), atol=1e-6)
+
+
+def test_pixel_rows_order_and_round_trip():
+    x = torch.arange(2 * 3 * 2 * 4.).view(2, 3, 2, 4)
+    rows, shape = to_rows(x)
+    assert shape == (2, 2, 4) and rows.shape == (16, 3)
+    # row n*H*W + h*W + w holds the channels of pixel (n, h, w)
+    assert torch.equal(rows[1 * 8 + 1 * 4 + 2], x[1, :, 1, 2])
+    back = from_rows(rows, shape)
+    assert torch.equal(back, x)
+    # a view of the rows (channels-last layout), not a copy
+    assert back.data_ptr() == rows.data_ptr()
+    assert back.is_contiguous(memory_format=torch.channels_last)
+    vec = torch.randn(4, 3)
+    assert to_rows(vec) == (vec, None) and from_rows(vec, None) is vec
+
+
+def test_mlp_connector_map_pixels_are_rows():
+    """Each pixel of a map is projected as the vector of its channels."""
+    torch.manual_seed(0)
+    m = MLPConnector(5, 3, hidden_channels=7)
+    x = torch.randn(2, 5, 3, 4)
+    out = m(x)
+    rows = m(x.permute(0, 2, 3, 1).reshape(-1, 5))  # same batch statistics
+    assert torch.allclose(out.permute(0, 2, 3, 1).reshape(-1, 3), rows)
+    assert out.is_contiguous(memory_format=torch.channels_last)
 
 
 def test_connectors_reject_wrong_input():
