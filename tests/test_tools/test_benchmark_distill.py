@@ -70,8 +70,10 @@ def test_count_ops_repeatable(tool):
     args = tool.parse_args([CONFIGS[1]] + FAST)
     built, _ = tool.build_all(args)
     model, wrapper, data = built['dlkd_resnet20_resnet8_digits_10pct']
-    tool.run_steps(model, wrapper, data, 1, 'cpu')  # optimizer state
-    counts = [tool.count_ops(model, wrapper, data, 'cpu') for _ in range(2)]
+    tool.costs.run_steps(model, wrapper, data, 1, 'cpu')  # optimizer state
+    counts = [
+        tool.costs.count_ops(model, wrapper, data, 'cpu') for _ in range(2)
+    ]
     assert counts[0] == counts[1] > 0
 
 
@@ -107,23 +109,34 @@ def test_markdown_out_and_compare(tool, tmp_path):
     ms = row['extra_ms']
     assert ms['before'] == 2.0
     assert ms['ratio'] == pytest.approx(ms['after'] / 2.0)
+    # no head time in the earlier result: no head ratio
+    assert row['head_ms']['before'] is None and row['head_ms']['ratio'] is None
 
 
 def test_compare_ratios(tool):
     before = dict(rows=[
         dict(method='floor', extra_ops=0, extra_ms=dict(median=0.)),
-        dict(method='dlkd', extra_ops=200, extra_ms=dict(median=10.))
+        dict(
+            method='dlkd',
+            extra_ops=200,
+            extra_ms=dict(median=10.),
+            head_ms=dict(median=6.))
     ])
     after = dict(
         reference='floor',
         rows=[
             dict(method='floor', extra_ops=0, extra_ms=dict(median=0.)),
-            dict(method='dlkd', extra_ops=50, extra_ms=dict(median=4.)),
+            dict(
+                method='dlkd',
+                extra_ops=50,
+                extra_ms=dict(median=4.),
+                head_ms=dict(median=1.5)),
             dict(method='new', extra_ops=9, extra_ms=dict(median=1.))
         ])
     assert tool.compare(after, before) == [
         dict(
             method='dlkd',
             extra_ops=dict(before=200, after=50, ratio=0.25),
-            extra_ms=dict(before=10., after=4., ratio=0.4))
+            extra_ms=dict(before=10., after=4., ratio=0.4),
+            head_ms=dict(before=6., after=1.5, ratio=0.25))
     ]

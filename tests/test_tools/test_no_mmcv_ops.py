@@ -49,7 +49,7 @@ def test_training_step_calls_no_mmcv_op(config, mmcv_ops_refused):
                            CONFIGS[config])
     built, _ = tool.build_all(args)
     for model, wrapper, data in built.values():
-        _, loss = tool.run_steps(model, wrapper, data, 1, 'cpu')
+        _, loss = tool.costs.run_steps(model, wrapper, data, 1, 'cpu')
         assert loss == loss and loss > 0
     assert len(built) == 3  # student, floor, DLKD
     assert mmcv_ops_refused == []

@@ -11,7 +11,9 @@ Host cost: the extra milliseconds of each variant over the reference per
 repeat (median and range) and the top-level aten operators one step launches
 (forward, backward, optimizer; ``torch.profiler``), also over the reference;
 at a tiny crop on one CPU thread these measure the operator dispatch that a
-fast GPU waits on.
+fast GPU waits on, plus the per-step cost of the connectors' weights (their
+gradients and optimizer update), which does not shrink with the crop.
+The head time: a distiller's connectors and losses alone (``step_costs``).
 Memory: the growth over one step (after a warm-up step; weights, inputs and
 optimizer state excluded) of CUDA ``max_memory_allocated``, or on CPU of the
 peak RSS (``VmHWM``, reset via ``/proc/self/clear_refs``) in a fresh
@@ -28,7 +30,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 
 import torch
 from mmengine.config import Config, DictAction
@@ -40,7 +41,10 @@ from mmdlkd.models.distillers.host_models import model_kind
 from mmdlkd.models.distillers.teacher import (clear_pretrained,
                                               load_teacher_config)
 from mmdlkd.registry import MODELS
-from mmdlkd.utils import peak_memory_growth
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import step_costs as costs  # noqa: E402
 
 DISTILLER = 'mmdlkd.Distiller'
 SGD = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
@@ -84,7 +88,6 @@ OPTIONS = (
 )
 META = ('configs', 'iters', 'warmup', 'repeats', 'clock', 'teacher_dtype',
         'teacher_channels_last', 'teacher_fuse_bn')
-CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 COLUMNS = ('method', 'ms/iter median [min, max]', 'x floor median [min, max]',
            'x floor min/min', 'x student median', 'x student min/min',
            'extra ms median [min, max]', 'extra ms min-min', 'ops/iter',
@@ -233,101 +236,6 @@ def build_all(args, only=None) -> dict:
     return built, dict(batch_size=batch, num_views=views, crop=list(crop))
 
 
-def run_steps(model,
-              wrapper,
-              data: dict,
-              num: int,
-              device: str,
-              clock: str = 'wall') -> tuple:
-    """Seconds per step over ``num`` steps, and the last total loss.
-
-    ``clock`` is ``'wall'`` or ``'cpu'`` (the process's CPU time, which
-    other processes on the machine do not add to; on the CPU with one
-    thread it is the step's own compute and host time).
-    """
-    timer = CLOCKS[clock]
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    start = timer()
-    for _ in range(num):
-        log = model.train_step(dict(data), wrapper)
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    loss = log['loss']
-    loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
-    return (timer() - start) / max(num, 1), loss
-
-
-def count_ops(model, wrapper, data: dict, device: str) -> int:
-    """Top-level aten operators launched by one step (forward, backward,
-    optimizer), counted with ``torch.profiler`` on the host.
-
-    An operator called inside another (``aten::linear`` calling
-    ``aten::addmm``) counts once; backward operators count under their
-    autograd nodes. The count does not depend on timing.
-    """
-    activities = [torch.profiler.ProfilerActivity.CPU]
-    with torch.profiler.profile(activities=activities) as prof:
-        run_steps(model, wrapper, data, 1, device)
-    count = 0
-    for event in prof.events():
-        parent = event.cpu_parent
-        while parent is not None and not parent.name.startswith('aten::'):
-            parent = parent.cpu_parent
-        count += event.name.startswith('aten::') and parent is None
-    return count
-
-
-def head_times(model, wrapper, data: dict, num: int, device: str,
-               clock: str) -> list:
-    """Seconds of each of ``num`` runs of a distiller's connectors and
-    losses alone (forward and backward of their sum), on the sources that
-    one training step recorded; ``[]`` for a model without them.
-
-    Student sources are detached leaves that require grad, so backward
-    stops where the student's graph would continue. One untimed run comes
-    first; gradients that the runs leave are zeroed.
-    """
-    mapping = getattr(model, 'mapping', None)
-    if mapping is None or not mapping.inputs or num < 1:
-        return []
-    head, seen = mapping._head, {}
-
-    def record(sources: dict, num_views: int) -> dict:
-        seen.update(sources=sources, num_views=num_views)
-        return head(sources, num_views)
-
-    mapping._head = record
-    try:
-        run_steps(model, wrapper, data, 1, device)
-    finally:
-        mapping._head = head
-    sources = {
-        key:
-        value.detach().requires_grad_(
-            key.startswith('student.') and value.is_floating_point())
-        for key, value in seen['sources'].items()
-    }
-    timer, times = CLOCKS[clock], []
-    for run in range(num + 1):  # run 0 (untimed) may compile
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        start = timer()
-        sum(head(sources, seen['num_views']).values()).backward()
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        if run:
-            times.append(timer() - start)
-    wrapper.zero_grad()
-    return times
-
-
-def step_memory(model, wrapper, data: dict, device: str) -> float:
-    """Peak memory growth (MiB) over one step (CUDA allocator or RSS)."""
-    return peak_memory_growth(
-        lambda: run_steps(model, wrapper, data, 1, device), device)
-
-
 def cpu_memory(args, index: int) -> float:
     """:func:`step_memory` of variant ``index`` in a fresh subprocess."""
     argv = [a for a in args.argv if a != '--no-memory']
@@ -358,11 +266,11 @@ def benchmark(args) -> dict:
     names = list(built)
     times, finite = {n: [] for n in names}, {}
     for name in names:
-        run_steps(*built[name], args.warmup, args.device)
+        costs.run_steps(*built[name], args.warmup, args.device)
     for rep in range(args.repeats):
         for name in names[rep % len(names):] + names[:rep % len(names)]:
-            sec, loss = run_steps(*built[name], args.iters, args.device,
-                                  args.clock)
+            sec, loss = costs.run_steps(*built[name], args.iters, args.device,
+                                        args.clock)
             times[name].append(sec)
             finite[name] = math.isfinite(loss)
     ref = 'floor' if 'floor' in names else 'student'
@@ -373,9 +281,9 @@ def benchmark(args) -> dict:
             _stats([(a - b) * 1e3 for a, b in zip(times[name], times[ref])]),
             of_min=(min(times[name]) - min(times[ref])) * 1e3)
         if not args.no_ops:
-            row['ops'] = count_ops(*built[name], args.device)
-        head = head_times(*built[name], args.head_runs, args.device,
-                          args.clock)
+            row['ops'] = costs.count_ops(*built[name], args.device)
+        head = costs.head_times(*built[name], args.head_runs, args.device,
+                                args.clock)
         if head:
             row['head_ms'] = _stats([t * 1e3 for t in head])
         for other in ('floor', 'student'):
@@ -386,8 +294,8 @@ def benchmark(args) -> dict:
                     of_min=min(times[name]) / min(times[other]))
         if not args.no_memory:
             row['mem_mib'] = (
-                cpu_memory(args, idx) if args.device == 'cpu' else step_memory(
-                    *built[name], args.device))
+                cpu_memory(args, idx) if args.device == 'cpu' else
+                costs.step_memory(*built[name], args.device))
         rows.append(dict(row, loss_finite=finite[name]))
     for row in rows:
         if 'ops' in row:
@@ -445,18 +353,18 @@ def to_markdown(result: dict) -> str:
 
 
 def compare(result: dict, before: dict) -> list:
-    """Each method's extra operators and extra ms (median) over the
-    reference, now and in ``before`` (a result of the same command, e.g.
-    before a change), with their after/before ratios.
+    """Each method's extra operators, extra ms (median) over the reference
+    and head ms (median), now and in ``before`` (a result of the same
+    command, e.g. before a change), with their after/before ratios.
 
     Args:
         result (dict): A :func:`benchmark` result.
         before (dict): An earlier one; methods are matched by name.
 
     Returns:
-        list[dict]: ``method``, ``extra_ops`` and ``extra_ms``, each
-        ``dict(before, after, ratio)`` (ratio None where before is 0 or a
-        count is missing).
+        list[dict]: ``method``, ``extra_ops``, ``extra_ms`` and ``head_ms``,
+        each ``dict(before, after, ratio)`` (ratio None where before is 0 or
+        a value is missing).
     """
     old = {r['method']: r for r in before['rows']}
     rows = []
@@ -468,7 +376,10 @@ def compare(result: dict, before: dict) -> list:
         for key, new, was in (('extra_ops', row.get('extra_ops'),
                                prev.get('extra_ops')),
                               ('extra_ms', row['extra_ms']['median'],
-                               prev['extra_ms']['median'])):
+                               prev['extra_ms']['median']),
+                              ('head_ms', (row.get('head_ms')
+                                           or {}).get('median'),
+                               (prev.get('head_ms') or {}).get('median'))):
             ratio = None if not was or new is None else new / was
             cmp[key] = dict(before=was, after=new, ratio=ratio)
         rows.append(cmp)
@@ -484,8 +395,10 @@ def main(argv=None) -> dict:
     if args.memory_worker is not None:  # see cpu_memory
         built, _ = build_all(args, only=args.memory_worker)
         model, wrapper, data = next(iter(built.values()))
-        run_steps(model, wrapper, data, 1, 'cpu')  # lazy init, optim state
-        return print(f'MEMORY {step_memory(model, wrapper, data, "cpu")}')
+        # one step first: lazy initialisation, optimizer state
+        costs.run_steps(model, wrapper, data, 1, 'cpu')
+        peak = costs.step_memory(model, wrapper, data, 'cpu')
+        return print(f'MEMORY {peak}')
     result = benchmark(args)
     table = to_markdown(result)
     print(f"{result['device']}, {result['threads']} threads, torch "
@@ -496,11 +409,15 @@ def main(argv=None) -> dict:
         with open(args.compare) as f:
             result['compare'] = compare(result, json.load(f))
         for row in result['compare']:
-            ops, ms = row['extra_ops'], row['extra_ms']
-            print(f"{row['method']}: extra ops {ops['before']} -> "
-                  f"{ops['after']} (x {_ratio(ops)}), extra ms "
-                  f"{ms['before']:+.1f} -> {ms['after']:+.1f} "
-                  f"(x {_ratio(ms)})")
+            ops, ms, head = row['extra_ops'], row['extra_ms'], row['head_ms']
+            line = (f"{row['method']}: extra ops {ops['before']} -> "
+                    f"{ops['after']} (x {_ratio(ops)}), extra ms "
+                    f"{ms['before']:+.1f} -> {ms['after']:+.1f} "
+                    f"(x {_ratio(ms)})")
+            if head['ratio'] is not None:
+                line += (f", head ms {head['before']:.2f} -> "
+                         f"{head['after']:.2f} (x {_ratio(head)})")
+            print(line)
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
