@@ -32,6 +32,9 @@ METHOD_LOSSES = {
     'dlkd-corr-sup': {'loss_corr', 'loss_sup'},
 }
 WEIGHTS = dict(loss_align=10.0, loss_corr=20.0, loss_sup=0.5, loss_kd=1.0)
+# the connectors each DLKD term feeds its student feature through
+TERM_CONNECTORS = dict(
+    loss_align={'align'}, loss_corr={'corr'}, loss_sup={'sup_s', 'sup_t'})
 
 
 def method(rel_path: str) -> str:
@@ -76,6 +79,10 @@ def test_config_builds(rel_path):
             assert model.distill_losses[loss].loss_weight == weight
     views = cfg.train_dataloader.dataset.dataset.dataset.pipeline[0]
     if name.startswith('dlkd'):
+        # an ablation builds only the connectors of the terms it keeps
+        assert set(model.connectors) == set().union(
+            *(TERM_CONNECTORS.get(loss, set())
+              for loss in METHOD_LOSSES[name]))
         # two views; the correlation compares view 1 with view 0
         assert cfg.model.num_views == 2
         assert views.type == 'mmdlkd.AugmentedViews'
@@ -90,7 +97,8 @@ def test_config_builds(rel_path):
 
 
 def test_ablations_keep_the_full_configs_terms():
-    """An ablated term set equals the full DLKD config's, term by term."""
+    """An ablation turns terms of the full DLKD config off (``None``); the
+    terms it keeps equal the full config's, term by term."""
     for pair in ('resnet20_resnet8', 'resnet32x4_resnet8x4'):
         full = Config.fromfile(
             osp.join(ROOT, 'configs/fashion_mnist',
@@ -99,7 +107,10 @@ def test_ablations_keep_the_full_configs_terms():
                 osp.join(ROOT, 'configs/fashion_mnist/ablation',
                          f'{pair}_*.py')):
             part = Config.fromfile(path).model.distill
-            assert set(part.losses) < set(full.losses)
+            assert set(part.losses) == set(full.losses)
+            off = {name for name, cfg in part.losses.items() if cfg is None}
+            assert off and off < set(full.losses), path
             for key in ('losses', 'loss_inputs', 'connectors'):
                 for name, value in part[key].items():
-                    assert value == full[key][name], (path, key, name)
+                    if name not in off:
+                        assert value == full[key][name], (path, key, name)

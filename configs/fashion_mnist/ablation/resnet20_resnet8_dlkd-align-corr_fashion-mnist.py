@@ -1,21 +1,5 @@
 # DLKD ablation (paper Table VIII) on Fashion-MNIST, resnet20 -> resnet8: only
 # the align + correlation terms of the full DLKD config, same weights and
-# views.
+# views. A loss set to None is left out with the connectors only it uses.
 _base_ = ['../resnet20_resnet8_dlkd_fashion-mnist.py']
-model = dict(
-    distill=dict(
-        connectors=dict(
-            _delete_=True,
-            align=_base_.model.distill.connectors.align,
-            corr=_base_.model.distill.connectors.corr,
-        ),
-        losses=dict(
-            _delete_=True,
-            loss_align=_base_.model.distill.losses.loss_align,
-            loss_corr=_base_.model.distill.losses.loss_corr,
-        ),
-        loss_inputs=dict(
-            _delete_=True,
-            loss_align=_base_.model.distill.loss_inputs.loss_align,
-            loss_corr=_base_.model.distill.loss_inputs.loss_corr,
-        )))
+model = dict(distill=dict(losses=dict(loss_sup=None)))

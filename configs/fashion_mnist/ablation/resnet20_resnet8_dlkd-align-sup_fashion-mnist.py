@@ -1,21 +1,5 @@
 # DLKD ablation (paper Table VIII) on Fashion-MNIST, resnet20 -> resnet8: only
 # the align + supervised terms of the full DLKD config, same weights and views.
+# A loss set to None is left out with the connectors only it uses.
 _base_ = ['../resnet20_resnet8_dlkd_fashion-mnist.py']
-model = dict(
-    distill=dict(
-        connectors=dict(
-            _delete_=True,
-            align=_base_.model.distill.connectors.align,
-            sup_s=_base_.model.distill.connectors.sup_s,
-            sup_t=_base_.model.distill.connectors.sup_t,
-        ),
-        losses=dict(
-            _delete_=True,
-            loss_align=_base_.model.distill.losses.loss_align,
-            loss_sup=_base_.model.distill.losses.loss_sup,
-        ),
-        loss_inputs=dict(
-            _delete_=True,
-            loss_align=_base_.model.distill.loss_inputs.loss_align,
-            loss_sup=_base_.model.distill.loss_inputs.loss_sup,
-        )))
+model = dict(distill=dict(losses=dict(loss_corr=None)))

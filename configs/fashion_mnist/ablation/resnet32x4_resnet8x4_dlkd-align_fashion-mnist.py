@@ -1,17 +1,5 @@
 # DLKD ablation (paper Table VIII) on Fashion-MNIST, resnet32x4 -> resnet8x4:
-# only the align term of the full DLKD config, same weights and views.
+# only the align term of the full DLKD config, same weights and views. A loss
+# set to None is left out with the connectors only it uses.
 _base_ = ['../resnet32x4_resnet8x4_dlkd_fashion-mnist.py']
-model = dict(
-    distill=dict(
-        connectors=dict(
-            _delete_=True,
-            align=_base_.model.distill.connectors.align,
-        ),
-        losses=dict(
-            _delete_=True,
-            loss_align=_base_.model.distill.losses.loss_align,
-        ),
-        loss_inputs=dict(
-            _delete_=True,
-            loss_align=_base_.model.distill.loss_inputs.loss_align,
-        )))
+model = dict(distill=dict(losses=dict(loss_corr=None, loss_sup=None)))

@@ -1,17 +1,5 @@
 # DLKD ablation (paper Table VIII) on Fashion-MNIST, resnet32x4 -> resnet8x4:
-# only the correlation term of the full DLKD config, same weights and views.
+# only the correlation term of the full DLKD config, same weights and views. A
+# loss set to None is left out with the connectors only it uses.
 _base_ = ['../resnet32x4_resnet8x4_dlkd_fashion-mnist.py']
-model = dict(
-    distill=dict(
-        connectors=dict(
-            _delete_=True,
-            corr=_base_.model.distill.connectors.corr,
-        ),
-        losses=dict(
-            _delete_=True,
-            loss_corr=_base_.model.distill.losses.loss_corr,
-        ),
-        loss_inputs=dict(
-            _delete_=True,
-            loss_corr=_base_.model.distill.loss_inputs.loss_corr,
-        )))
+model = dict(distill=dict(losses=dict(loss_align=None, loss_sup=None)))

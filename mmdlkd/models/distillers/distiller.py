@@ -12,7 +12,7 @@ from mmdlkd.registry import MODELS
 from .data_preprocessor import MultiViewDataPreprocessor
 from .fuse_bn import fuse_teacher_bn
 from .host_models import student_task_loss, teacher_forward
-from .mapping import DistillMapping
+from .mapping import DistillMapping, drop_disabled_losses
 from .renorm import build_renormalizer, norm_of
 from .teacher import build_teacher
 from .views import (check_num_views, check_preprocessor_takes_views,
@@ -59,7 +59,8 @@ class Distiller(BaseModel):
             and ``compile`` (``torch.compile`` the connectors and losses:
             False, True or a dict of its arguments; the teacher and student
             follow mmengine's ``compile`` option), see
-            ``docs/distiller.md``. Defaults to None (no distillation).
+            ``docs/distiller.md``. A loss set to ``None`` is off, with the
+            connectors only it uses. Defaults to None (no distillation).
         data_preprocessor (dict, optional): None uses the student's own
             data preprocessor. A dict without ``type`` gets the student
             preprocessor's type; ``mmdlkd.MultiViewDataPreprocessor``
@@ -133,11 +134,14 @@ class Distiller(BaseModel):
             self._fuse_teacher_bn()
         check_class_scores(self.student, self.teacher, self.student_recorders,
                            self.teacher_recorders)
+        connectors, losses, loss_inputs = drop_disabled_losses(
+            dict(distill.get('connectors') or {}),
+            dict(distill.get('losses') or {}),
+            dict(distill.get('loss_inputs') or {}))
         self.connectors = nn.ModuleDict({
             name: MODELS.build(cfg)
-            for name, cfg in (distill.get('connectors') or {}).items()
+            for name, cfg in connectors.items()
         })
-        losses = distill.get('losses') or {}
         for name in losses:
             if 'loss' not in name:
                 raise ValueError(
@@ -148,7 +152,7 @@ class Distiller(BaseModel):
             for name, cfg in losses.items()
         })
         self.mapping = DistillMapping(
-            distill.get('loss_inputs'),
+            loss_inputs,
             self.distill_losses,
             self.connectors,
             dict(

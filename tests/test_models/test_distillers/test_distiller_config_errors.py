@@ -66,3 +66,40 @@ def test_bad_options(cls_scope):
         build(make(cls_distill(), task_loss_views='rotations'))
     with pytest.raises(ValueError, match='teacher_norm'):
         build(make(cls_distill(), teacher_norm='imagenet'))
+
+
+def two_terms():
+    """``loss_align`` (connector ``align``) and ``loss_proj`` (connectors
+    ``align``, then its own ``proj``)."""
+    distill = cls_distill()
+    distill['connectors']['proj'] = dict(
+        type='mmdlkd.DistTestLinear', in_features=64, out_features=64)
+    distill['losses']['loss_proj'] = dict(type='mmdlkd.DistTestMSE')
+    distill['loss_inputs']['loss_proj'] = dict(
+        s_feat=('student.feat', 'align', 'proj'), t_feat='teacher.feat')
+    return distill
+
+
+def test_loss_set_to_none_is_left_out_with_its_own_connectors(cls_scope):
+    full = build(make(two_terms()))
+    assert set(full.distill_losses) == {'loss_align', 'loss_proj'}
+    assert set(full.connectors) == {'align', 'proj'}
+    # off: loss_proj, its inputs and proj; align stays (loss_align uses it)
+    distill = two_terms()
+    distill['losses']['loss_proj'] = None
+    model = build(make(distill))
+    assert set(model.distill_losses) == {'loss_align'}
+    assert set(model.mapping.inputs) == {'loss_align'}
+    assert set(model.connectors) == {'align'}
+    # both off: no connector is left
+    distill['losses']['loss_align'] = None
+    assert len(build(make(distill)).connectors) == 0
+
+
+def test_connector_of_no_loss_is_still_refused_with_a_loss_off(cls_scope):
+    distill = two_terms()
+    distill['losses']['loss_proj'] = None
+    distill['connectors']['extra'] = dict(
+        type='mmdlkd.DistTestLinear', in_features=2, out_features=2)
+    with pytest.raises(ValueError, match=r"\['extra'\] are used by no loss"):
+        build(make(distill))
