@@ -59,6 +59,15 @@ def test_new_pair_example(tmp_path):
     assert all(torch.isfinite(v) for k, v in losses.items() if 'loss' in k)
 
 
+def test_term_left_out_example(tmp_path):
+    model = _build_from_example('a term left out', tmp_path)
+    assert set(model.distill_losses) == {'loss_align', 'loss_corr'}
+    assert set(model.connectors) == {'align', 'corr'}
+    losses = _one_step_losses(model)
+    assert 'loss_sup' not in losses
+    assert all(torch.isfinite(v) for k, v in losses.items() if 'loss' in k)
+
+
 @pytest.mark.parametrize(
     'path', sorted(set(re.findall(r'configs/[\w/.\-]+\.py', README))))
 def test_configs_named_in_readme_exist(path):
