@@ -28,8 +28,10 @@ def test_gpu_checks_small(tmp_path):
         timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:]
     out = proc.stdout
-    for step in ('loss_memory', 'data', 'teacher', 'train', 'export', 'test'):
+    for step in ('loss_memory', 'data', 'teacher', 'train', 'export', 'test',
+                 'teacher_variants'):
         assert re.search(rf'== {step}: exit 0 after', out), step
+    assert re.search(r'^\| bf16 \| ', out, flags=re.M)
     assert '== pspnet: skipped' in out
     assert 'gpu_checks: done; failed: none' in out
     # the exported student scores in mmseg's config what the distiller

@@ -8,14 +8,17 @@
 #      (NCCL, SyncBN, --amp) on synthetic full-size Cityscapes images and a
 #      random teacher checkpoint, then the exported student through
 #      tools/test.py with mmseg's own PSPNet R18-D8 config;
-#   4. the PSPNet benchmark with the teacher in bf16, channels-last and with
-#      its batch norms folded (each alone and combined), and with AMP.
+#   4. benchmark_teacher.py: the R101 teacher's forward alone in float32,
+#      bf16, fp16, channels-last and with its batch norms folded, with each
+#      variant's feature error; the PSPNet step benchmark with the teacher
+#      variants of TEACHER_VARIANTS, and with AMP.
 # Each step has a time limit; a failing step does not stop the others.
 #
 # Usage: tools/analysis/gpu_checks.sh OUT_DIR
 #   SKIP="pspnet cifar ..." skips the steps named (see ``step`` below).
-#   TEACHER_VARIANTS="bf16 bf16_cl ..." chooses the teacher variants of step 4
-#   (default: bf16 bf16_cl bf16_fused bf16_cl_fused fused).
+#   TEACHER_VARIANTS="bf16 bf16_cl ..." chooses the teacher variants of the
+#   step benchmark of step 4 (default: bf16_cl bf16_cl_fused; any of bf16,
+#   bf16_cl, bf16_fused, bf16_cl_fused, fused).
 #   SMALL=1 runs the same steps on CPU at tiny sizes (BN, no AMP, train.py
 #   without a launcher) to check the script itself.
 set -u -o pipefail
@@ -42,6 +45,7 @@ mmseg.__file__), '.mim/configs/pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024
 HEADS="backbone decode_head auxiliary_head"
 if [ "${SMALL:-0}" = 1 ]; then
   DEV=cpu SLOW=4 CROP="64 128" FEAT="8 16" CIFAR_BATCH=4 IMG="128 256" ITERS=2
+  TEACHER_BENCH="--variants bf16 --iters 1 --warmup 1 --repeats 1"
   TIMING="--iters 1 --warmup 1 --repeats 2"
   # mmengine's pytorch launcher needs CUDA: train.py without a launcher
   AMP="" LAUNCH="$PY tools/train.py" GPUS="" TRAIN_OPTS=""
@@ -58,6 +62,8 @@ if [ "${SMALL:-0}" = 1 ]; then
 else
   DEV=cuda SLOW=1 CROP="512 1024" FEAT="64 128" CIFAR_BATCH=64 IMG="1024 2048"
   ITERS=40 TIMING="--iters 4 --warmup 3 --repeats 5" AMP=--amp
+  TEACHER_BENCH="--variants fused bf16 bf16_cl bf16_fused bf16_cl_fused fp16"
+  TEACHER_BENCH+=" fp16_cl_fused --iters 4 --warmup 3 --repeats 5"
   LAUNCH="tools/dist_train.sh" GPUS=1
   TRAIN_OPTS="" TEST_OPTS=""
 fi
@@ -124,8 +130,11 @@ step test 120 $PY tools/test.py "$MMSEG_R18" "$WORK/student.pth" \
 grep -h 'Iter(train)' "$OUT/steps.log" | tail -n 1
 grep -h -o 'mIoU: [0-9.]*' "$OUT/steps.log" | sed 's/^/train val, then test: /'
 
-# the teacher's precision and layout, one change at a time
-for variant in ${TEACHER_VARIANTS:-bf16 bf16_cl bf16_fused bf16_cl_fused fused}; do
+# the teacher's precision and layout: its forward alone, then in the step
+step teacher_variants 120 $PY tools/analysis/benchmark_teacher.py $DLKD \
+  --crop $CROP --batch-size 2 --device $DEV $TEACHER_BENCH \
+  --out "$OUT/teacher_variants.json"
+for variant in ${TEACHER_VARIANTS:-bf16_cl bf16_cl_fused}; do
   flags=""
   case $variant in bf16*) flags+=" --teacher-dtype bf16" ;; esac
   case $variant in *cl*) flags+=" --teacher-channels-last" ;; esac
@@ -139,6 +148,7 @@ done
   --cfg-options optim_wrapper.type=AmpOptimWrapper \
   --out "$OUT/pspnet_amp.json"
 grep -E -e '^\| (method|student|floor|kd|cwd|skd|dlkd|term|loss_|all)' \
+  -e '^\| (variant|fp32|fused|bf16|fp16)' \
   -e 'threads, torch|channels$' "$OUT/steps.log"
 echo "gpu_checks: done; failed:${FAILED:- none}"
 [ -z "$FAILED" ]

@@ -3,13 +3,16 @@
 Shared by ``benchmark_distill.py`` (see its docstring and
 docs/benchmarks.md): ``run_steps`` times real mmengine ``train_step`` calls,
 ``count_ops`` counts the top-level aten operators of one step,
-``head_times`` times a distiller's connectors and losses alone and
-``step_memory`` measures the memory growth of one step.
+``head_times`` times a distiller's connectors and losses alone,
+``step_memory`` measures the memory growth of one step and
+``teacher_times`` times the frozen teacher's forward alone
+(``benchmark_teacher.py``).
 """
 import time
 
 import torch
 
+from mmdlkd.models.distillers.host_models import teacher_forward
 from mmdlkd.utils import peak_memory_growth
 
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
@@ -108,3 +111,28 @@ def step_memory(model, wrapper, data: dict, device: str) -> float:
     """Peak memory growth (MiB) over one step (CUDA allocator or RSS)."""
     return peak_memory_growth(
         lambda: run_steps(model, wrapper, data, 1, device), device)
+
+
+def teacher_run(model, batch: torch.Tensor) -> dict:
+    """One teacher forward of a distiller as its training step runs it
+    (``torch.no_grad``, recorders on, only as far as they need); returns
+    the recorded tensors."""
+    recorders = model.teacher_recorders
+    with torch.no_grad(), recorders.recording():
+        teacher_forward(model.teacher, model._teacher_input(batch),
+                        recorders.sources())
+        return {name: recorders.get(name) for name in recorders.names()}
+
+
+def teacher_times(model, batch: torch.Tensor, num: int, device: str) -> list:
+    """Wall-clock seconds of each of ``num`` :func:`teacher_run` calls."""
+    times = []
+    for _ in range(num):
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        teacher_run(model, batch)
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return times
