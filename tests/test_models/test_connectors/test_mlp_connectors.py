@@ -126,3 +126,16 @@ def test_connectors_and_losses_build_from_registry():
         assert ROOT.get(f'mmdlkd.{name}') is MODELS.get(name) is not None
     loss = ROOT.build(dict(type='mmdlkd.AlignLoss', loss_weight=10.))
     assert loss.loss_weight == 10.
+
+
+def test_mlp_connector_with_sync_bn_takes_maps():
+    """mmengine's ``sync_bn='torch'`` turns the norms into SyncBatchNorm,
+    which then normalises the pixel rows (one process: as BatchNorm)."""
+    from mmengine.model import convert_sync_batchnorm
+    torch.manual_seed(0)
+    m = PixelMLPConnector(5, 3, hidden_channels=7)
+    x = torch.randn(2, 5, 3, 4)
+    ref = m(x)
+    synced = convert_sync_batchnorm(m, implementation='torch')
+    assert isinstance(synced.norms[0], nn.SyncBatchNorm)
+    assert torch.allclose(synced(x), ref, atol=1e-6)
