@@ -231,11 +231,13 @@ class Distiller(BaseModel):
                 level=30)
 
     def _teacher_input(self, batch: torch.Tensor) -> torch.Tensor:
-        if self.teacher_dtype is not None:
-            batch = batch.to(self.teacher_dtype)
-        if self.teacher_channels_last:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        return batch
+        """The batch in the teacher's dtype and layout, in one copy."""
+        if self.teacher_dtype is None and not self.teacher_channels_last:
+            return batch
+        return batch.to(
+            dtype=self.teacher_dtype or batch.dtype,
+            memory_format=(torch.channels_last if self.teacher_channels_last
+                           else torch.preserve_format))
 
     def train(self, mode: bool = True) -> 'Distiller':
         """Set the train mode; the teacher always stays in ``eval()``."""

@@ -109,6 +109,26 @@ def test_channels_last_teacher_matches(seg_scope):
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize('options, dtype, channels_last', [
+    (dict(), torch.float32, False),
+    (dict(teacher_dtype='bf16'), torch.bfloat16, False),
+    (dict(teacher_channels_last=True), torch.float32, True),
+    (dict(teacher_dtype='bf16',
+          teacher_channels_last=True), torch.bfloat16, True),
+])
+def test_teacher_input_dtype_and_layout(seg_scope, options, dtype,
+                                        channels_last):
+    model = build(distiller(**options))
+    batch = seg_batch()[0]
+    out = model._teacher_input(batch)
+    assert out.dtype == dtype
+    assert out.is_contiguous(
+        memory_format=torch.channels_last) == channels_last
+    # float32 NCHW as it comes: the batch itself, no copy
+    assert (out is batch) == (not options)
+    torch.testing.assert_close(out.float(), batch, rtol=1e-2, atol=1e-2)
+
+
 def test_invalid_teacher_dtype(seg_scope):
     with pytest.raises(ValueError, match='teacher_dtype'):
         build(distiller(teacher_dtype='fp8'))
