@@ -12,7 +12,6 @@ import time
 
 import torch
 
-from mmdlkd.models.distillers.host_models import teacher_forward
 from mmdlkd.utils import peak_memory_growth
 
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
@@ -115,13 +114,11 @@ def step_memory(model, wrapper, data: dict, device: str) -> float:
 
 def teacher_run(model, batch: torch.Tensor) -> dict:
     """One teacher forward of a distiller as its training step runs it
-    (``torch.no_grad``, recorders on, only as far as they need); returns
-    the recorded tensors."""
+    (:meth:`~mmdlkd.models.distillers.Distiller.run_teacher`); returns the
+    recorded tensors."""
+    model.run_teacher(batch)
     recorders = model.teacher_recorders
-    with torch.no_grad(), recorders.recording():
-        teacher_forward(model.teacher, model._teacher_input(batch),
-                        recorders.sources())
-        return {name: recorders.get(name) for name in recorders.names()}
+    return {name: recorders.get(name) for name in recorders.names()}
 
 
 def teacher_times(model, batch: torch.Tensor, num: int, device: str) -> list:

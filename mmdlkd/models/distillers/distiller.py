@@ -239,6 +239,20 @@ class Distiller(BaseModel):
             memory_format=(torch.channels_last if self.teacher_channels_last
                            else torch.preserve_format))
 
+    def run_teacher(self, batch: torch.Tensor) -> None:
+        """Run the frozen teacher on the student's ``V*N`` batch, as each
+        training step does: re-normalised (``teacher_norm``), in its dtype
+        and layout, under ``torch.no_grad`` and only as far as its
+        recorders need. ``teacher_recorders`` then hold its features.
+
+        Args:
+            batch (Tensor): The preprocessed batch of all views.
+        """
+        with torch.no_grad(), self.teacher_recorders.recording():
+            t_batch = batch if self.renorm is None else self.renorm(batch)
+            teacher_forward(self.teacher, self._teacher_input(t_batch),
+                            self.teacher_recorders.sources())
+
     def train(self, mode: bool = True) -> 'Distiller':
         """Set the train mode; the teacher always stays in ``eval()``."""
         super().train(mode)
@@ -283,10 +297,7 @@ class Distiller(BaseModel):
         batch, num_views = concat_views(inputs)
         check_num_views(num_views, self.num_views)
         try:
-            with torch.no_grad(), self.teacher_recorders.recording():
-                t_batch = batch if self.renorm is None else self.renorm(batch)
-                teacher_forward(self.teacher, self._teacher_input(t_batch),
-                                self.teacher_recorders.sources())
+            self.run_teacher(batch)
             with self.student_recorders.recording():
                 losses = student_task_loss(self.student, batch, num_views,
                                            data_samples, self.task_loss_views)
