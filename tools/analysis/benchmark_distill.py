@@ -253,7 +253,8 @@ def cpu_memory(args, index: int) -> float:
     raise RuntimeError(f'memory worker {index} failed:\n{proc.stderr[-3000:]}')
 
 
-def _stats(values: list) -> dict:
+def stats(values: list) -> dict:
+    """Median, min and max of ``values``."""
     return dict(
         median=statistics.median(values), min=min(values), max=max(values))
 
@@ -276,22 +277,21 @@ def benchmark(args) -> dict:
     ref = 'floor' if 'floor' in names else 'student'
     rows = []
     for idx, name in enumerate(names):
-        row = dict(method=name, ms=_stats([t * 1e3 for t in times[name]]))
+        row = dict(method=name, ms=stats([t * 1e3 for t in times[name]]))
         row['extra_ms'] = dict(
-            _stats([(a - b) * 1e3 for a, b in zip(times[name], times[ref])]),
+            stats([(a - b) * 1e3 for a, b in zip(times[name], times[ref])]),
             of_min=(min(times[name]) - min(times[ref])) * 1e3)
         if not args.no_ops:
             row['ops'] = costs.count_ops(*built[name], args.device)
         head = costs.head_times(*built[name], args.head_runs, args.device,
                                 args.clock)
         if head:
-            row['head_ms'] = _stats([t * 1e3 for t in head])
+            row['head_ms'] = stats([t * 1e3 for t in head])
         for other in ('floor', 'student'):
             if other in names:
                 ratios = [a / b for a, b in zip(times[name], times[other])]
                 row[f'x_{other}'] = dict(
-                    _stats(ratios),
-                    of_min=min(times[name]) / min(times[other]))
+                    stats(ratios), of_min=min(times[name]) / min(times[other]))
         if not args.no_memory:
             row['mem_mib'] = (
                 cpu_memory(args, idx) if args.device == 'cpu' else

@@ -63,9 +63,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_teachers(args) -> dict:
-    """``{variant: distiller}``: the benchmark's floor model (teacher and
-    its recorders) built with each variant's teacher options."""
+def build_teachers(args) -> tuple:
+    """``({variant: distiller}, crop)``: the benchmark's floor model
+    (teacher and its recorders) built with each variant's teacher options,
+    and the crop it was built for."""
     argv = [
         args.config, '--batch-size',
         str(args.batch_size), '--device', args.device, '--seed',
@@ -118,10 +119,7 @@ def benchmark(args) -> dict:
         rows.append(
             dict(
                 variant=name,
-                ms=dict(
-                    median=statistics.median(values),
-                    min=min(values),
-                    max=max(values)),
+                ms=bench.stats(values),
                 x_fp32=statistics.median(ratios),
                 x_fp32_of_min=min(values) / min(times['fp32']),
                 feature_error=errors[name]))

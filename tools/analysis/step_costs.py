@@ -17,6 +17,19 @@ from mmdlkd.utils import peak_memory_growth
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 
 
+def timed(fn, device: str, clock: str = 'wall') -> tuple:
+    """Seconds that ``fn()`` takes on ``clock`` (CUDA work included: the
+    device is synchronised before and after), and its result."""
+    timer = CLOCKS[clock]
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    start = timer()
+    result = fn()
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    return timer() - start, result
+
+
 def run_steps(model,
               wrapper,
               data: dict,
@@ -29,17 +42,16 @@ def run_steps(model,
     other processes on the machine do not add to; on the CPU with one
     thread it is the step's own compute and host time).
     """
-    timer = CLOCKS[clock]
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    start = timer()
-    for _ in range(num):
-        log = model.train_step(dict(data), wrapper)
-    if device == 'cuda':
-        torch.cuda.synchronize()
+
+    def steps():
+        for _ in range(num):
+            log = model.train_step(dict(data), wrapper)
+        return log
+
+    seconds, log = timed(steps, device, clock)
     loss = log['loss']
     loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
-    return (timer() - start) / max(num, 1), loss
+    return seconds / max(num, 1), loss
 
 
 def count_ops(model, wrapper, data: dict, device: str) -> int:
@@ -92,16 +104,13 @@ def head_times(model, wrapper, data: dict, num: int, device: str,
             key.startswith('student.') and value.is_floating_point())
         for key, value in seen['sources'].items()
     }
-    timer, times = CLOCKS[clock], []
+    times = []
     for run in range(num + 1):  # run 0 (untimed) may compile
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        start = timer()
-        sum(head(sources, seen['num_views']).values()).backward()
-        if device == 'cuda':
-            torch.cuda.synchronize()
+        seconds, _ = timed(
+            lambda: sum(head(sources, seen['num_views']).values()).backward(),
+            device, clock)
         if run:
-            times.append(timer() - start)
+            times.append(seconds)
     wrapper.zero_grad()
     return times
 
@@ -123,13 +132,6 @@ def teacher_run(model, batch: torch.Tensor) -> dict:
 
 def teacher_times(model, batch: torch.Tensor, num: int, device: str) -> list:
     """Wall-clock seconds of each of ``num`` :func:`teacher_run` calls."""
-    times = []
-    for _ in range(num):
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        teacher_run(model, batch)
-        if device == 'cuda':
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return times
+    return [
+        timed(lambda: teacher_run(model, batch), device)[0] for _ in range(num)
+    ]
