@@ -36,45 +36,6 @@ def _describe(value) -> str:
     return type(value).__name__
 
 
-def drop_disabled_losses(connectors: dict, losses: dict,
-                         loss_inputs: dict) -> Tuple[dict, dict, dict]:
-    """Leave out the losses set to ``None`` and what only they use.
-
-    An ablation config turns a term of its base off with
-    ``losses=dict(loss_x=None)``: the loss, its ``loss_inputs`` entry and
-    the connectors that no remaining loss input uses are not built.
-    Connectors that no loss input names at all are kept (and refused by
-    :class:`DistillMapping`, as before).
-
-    Args:
-        connectors (dict): ``distill.connectors``.
-        losses (dict): ``distill.losses``; ``None`` values are off.
-        loss_inputs (dict): ``distill.loss_inputs``.
-
-    Returns:
-        tuple[dict, dict, dict]: The connectors, losses and loss inputs to
-        build.
-    """
-    off = {name for name, cfg in losses.items() if cfg is None}
-    if not off:
-        return connectors, losses, loss_inputs
-
-    def named_connectors(inputs: dict) -> set:
-        names = set()
-        for mapping in inputs.values():
-            for spec in (mapping or {}).values():
-                if isinstance(spec, (tuple, list)):
-                    names.update(spec[1:])
-        return names
-
-    kept_inputs = {k: v for k, v in loss_inputs.items() if k not in off}
-    off_inputs = {k: v for k, v in loss_inputs.items() if k in off}
-    orphans = named_connectors(off_inputs) - named_connectors(kept_inputs)
-    kept_connectors = {k: v for k, v in connectors.items() if k not in orphans}
-    kept_losses = {k: v for k, v in losses.items() if k not in off}
-    return kept_connectors, kept_losses, kept_inputs
-
-
 class LossInput:
     """One loss argument: a source followed by a chain of connectors.
 
@@ -106,6 +67,45 @@ class LossInput:
 
     def where(self) -> str:
         return f"loss_inputs['{self.loss_name}']['{self.arg}']"
+
+
+def drop_disabled_losses(connectors: dict, losses: dict,
+                         loss_inputs: dict) -> Tuple[dict, dict, dict]:
+    """Leave out the losses set to ``None`` and what only they use.
+
+    An ablation config turns a term of its base off with
+    ``losses=dict(loss_x=None)``: the loss, its ``loss_inputs`` entry and
+    the connectors that no remaining loss input uses are not built.
+    Connectors that no loss input names at all are kept (and refused by
+    :class:`DistillMapping`, as before).
+
+    Args:
+        connectors (dict): ``distill.connectors``.
+        losses (dict): ``distill.losses``; ``None`` values are off.
+        loss_inputs (dict): ``distill.loss_inputs``.
+
+    Returns:
+        tuple[dict, dict, dict]: The connectors, losses and loss inputs to
+        build.
+    """
+    off = {name for name, cfg in losses.items() if cfg is None}
+    if not off:
+        return connectors, losses, loss_inputs
+
+    def named_connectors(inputs: dict) -> set:
+        return {
+            conn
+            for loss_name, mapping in inputs.items()
+            for arg, spec in (mapping or {}).items()
+            for conn in LossInput(loss_name, arg, spec).connectors
+        }
+
+    kept_inputs = {k: v for k, v in loss_inputs.items() if k not in off}
+    off_inputs = {k: v for k, v in loss_inputs.items() if k in off}
+    orphans = named_connectors(off_inputs) - named_connectors(kept_inputs)
+    kept_connectors = {k: v for k, v in connectors.items() if k not in orphans}
+    kept_losses = {k: v for k, v in losses.items() if k not in off}
+    return kept_connectors, kept_losses, kept_inputs
 
 
 def _forward_params(
