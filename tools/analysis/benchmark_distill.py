@@ -26,7 +26,6 @@ import json
 import math
 import os
 import os.path as osp
-import re
 import statistics
 import subprocess
 import sys
@@ -303,11 +302,7 @@ def benchmark(args) -> dict:
         if 'mem_mib' in row:
             row['mem_delta_mib'] = row['mem_mib'] - rows[names.index(
                 ref)]['mem_mib']
-    if args.device == 'cuda':
-        device = torch.cuda.get_device_name()
-    else:
-        with open('/proc/cpuinfo') as f:
-            device = re.search(r'model name\s*:\s*(.*)', f.read()).group(1)
+    device = costs.device_name(args.device)
     meta = {k: getattr(args, k) for k in META}
     return dict(
         meta,

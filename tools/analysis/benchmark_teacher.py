@@ -123,10 +123,9 @@ def benchmark(args) -> dict:
                 x_fp32=statistics.median(ratios),
                 x_fp32_of_min=min(values) / min(times['fp32']),
                 feature_error=errors[name]))
-    device = (torch.cuda.get_device_name() if args.device == 'cuda' else 'CPU')
     return dict(
         config=args.config,
-        device=device,
+        device=costs.device_name(args.device),
         batch_size=args.batch_size,
         crop=list(crop),
         threads=torch.get_num_threads(),

@@ -8,6 +8,7 @@ docs/benchmarks.md): ``run_steps`` times real mmengine ``train_step`` calls,
 ``teacher_times`` times the frozen teacher's forward alone
 (``benchmark_teacher.py``).
 """
+import re
 import time
 
 import torch
@@ -15,6 +16,14 @@ import torch
 from mmdlkd.utils import peak_memory_growth
 
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
+
+
+def device_name(device: str) -> str:
+    """The GPU's name, or the CPU's model name from ``/proc/cpuinfo``."""
+    if device == 'cuda':
+        return torch.cuda.get_device_name()
+    with open('/proc/cpuinfo') as f:
+        return re.search(r'model name\s*:\s*(.*)', f.read()).group(1)
 
 
 def timed(fn, device: str, clock: str = 'wall') -> tuple:
