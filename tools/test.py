@@ -12,7 +12,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmdlkd.datasets import check_dataset_paths
-from mmdlkd.utils import setup_runtime
+from mmdlkd.utils import check_cfg_options, setup_runtime
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,6 +51,7 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

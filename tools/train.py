@@ -16,7 +16,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmdlkd.datasets import check_dataset_paths
-from mmdlkd.utils import setup_cpu_distributed, setup_runtime
+from mmdlkd.utils import (check_cfg_options, setup_cpu_distributed,
+                          setup_runtime)
 
 
 def parse_args() -> argparse.Namespace:
@@ -61,6 +62,7 @@ def build_config(args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -112,6 +112,7 @@ def build(cfg: Config):
     model_cfg = cfg.model.to_dict()
     if model_cfg['type'] == 'mmdlkd.Distiller':
         model_cfg['teacher_ckpt'] = None
+        model_cfg['random_teacher'] = True
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     return MODELS.build(model_cfg)

@@ -65,6 +65,7 @@ def test_config_builds(rel_path):
         assert cfg.model.teacher_ckpt.startswith(
             'work_dirs/fashion_mnist/teachers/')
         cfg.model.teacher_ckpt = None  # no trained teacher in tests
+        cfg.model.random_teacher = True
     model = MODELS.build(cfg.model)
     if not name:
         # teachers and students alone: grey 32x32 input, 10 classes

@@ -92,6 +92,7 @@ def test_config_builds_and_runs_a_forward(name):
             'work_dirs/pspnet_teacher_fashion_mosaics/'
             f'iter_{load(TEACHER).train_cfg.max_iters}.pth')
         cfg.model.teacher_ckpt = None  # a random teacher
+        cfg.model.random_teacher = True
     init_default_scope('mmseg')
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)

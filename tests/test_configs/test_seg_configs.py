@@ -130,6 +130,7 @@ def cpu_safe(cfg: Config) -> dict:
         decode_head=dict(norm_cfg=BN),
         auxiliary_head=dict(norm_cfg=BN))
     model['teacher_ckpt'] = None
+    model['random_teacher'] = True
     return model
 
 

@@ -137,11 +137,15 @@ def test_training_fraction_is_stratified_and_follows_the_seed(
     assert not first_pixels(a) & first_pixels(val)
 
 
-def test_teacher_trains_on_all_training_images(fashion_root, repo_root):
+def test_teacher_never_sees_the_validation_split(fashion_root, repo_root):
     cfg = Config.fromfile(osp.join(repo_root, TEACHER))
     train = build_split(cfg, 'train', fashion_root)
-    assert first_pixels(train) == {(i, 1) for i in range(NUM_TRAIN)}
-    assert cfg.val_dataloader is None and cfg.val_cfg is None
+    val = build_split(cfg, 'val', fashion_root)
+    student_val = build_split(
+        Config.fromfile(osp.join(repo_root, CONFIG)), 'val', fashion_root)
+    assert first_pixels(val) == first_pixels(student_val)
+    assert len(train) == NUM_TRAIN - 20
+    assert not first_pixels(train) & first_pixels(val)
 
 
 def test_pipeline_pads_grey_images_to_32(fashion_root, repo_root):

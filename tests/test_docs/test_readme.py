@@ -28,6 +28,7 @@ def _build_from_example(title: str, tmp_path):
     # the Runner would pass the top-level preprocessor in
     cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     cfg.model.teacher_ckpt = None
+    cfg.model.random_teacher = True
     init_default_scope('mmpretrain')
     from mmdlkd.registry import MODELS
     return MODELS.build(cfg.model)

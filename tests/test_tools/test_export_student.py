@@ -22,6 +22,7 @@ def load_export_tool():
 def distiller_cfg():
     return dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=cls_model(16),
         teacher=cls_model(32),
         distill=dict(

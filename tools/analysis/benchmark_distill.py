@@ -149,6 +149,7 @@ def variant_configs(args) -> tuple:
         model['student'] = _plain(model['student'], crop)
         if not args.load_teacher:
             model['teacher_ckpt'] = None
+            model['random_teacher'] = True
         if (args.teacher_dtype or args.teacher_channels_last
                 or args.teacher_fuse_bn):
             model.update(

@@ -14,7 +14,7 @@ from .fuse_bn import fuse_teacher_bn
 from .host_models import student_task_loss, teacher_forward
 from .mapping import DistillMapping, drop_disabled_losses
 from .renorm import build_renormalizer, norm_of
-from .teacher import build_teacher
+from .teacher import build_teacher, check_teacher_weights
 from .views import (check_num_views, check_preprocessor_takes_views,
                     concat_views)
 
@@ -41,7 +41,12 @@ class Distiller(BaseModel):
             **overrides)``.
         teacher_ckpt (str, optional): Local path or URL of the teacher's
             weights, loaded on the CPU when the distiller is built.
-            Defaults to None (a random teacher: only for tests).
+            Required unless ``random_teacher=True``. Defaults to None.
+        random_teacher (bool): Build the teacher without weights (its
+            config's own initialisation, with pretrained downloads
+            cleared): only for speed benchmarks and tests, never for a
+            model worth training. A ``teacher_ckpt``, when given, is
+            loaded whatever this says. Defaults to False.
         teacher_strict (bool): Refuse a checkpoint whose keys or shapes do
             not match the teacher. Defaults to True.
         teacher_norm (str | dict, optional): How the teacher's input
@@ -90,6 +95,7 @@ class Distiller(BaseModel):
                  student: dict,
                  teacher: dict,
                  teacher_ckpt: Optional[str] = None,
+                 random_teacher: bool = False,
                  teacher_strict: bool = True,
                  teacher_norm: Optional[Union[str, dict]] = None,
                  task_loss_views: str = 'original',
@@ -108,6 +114,7 @@ class Distiller(BaseModel):
                              f'got {task_loss_views!r}')
         self.task_loss_views = task_loss_views
         self.num_views = num_views
+        check_teacher_weights(teacher_ckpt, random_teacher)
         self.student = MODELS.build(student)
         self.teacher = build_teacher(teacher, teacher_ckpt, teacher_strict)
         self.teacher_ckpt = teacher_ckpt

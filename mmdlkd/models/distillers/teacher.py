@@ -159,6 +159,34 @@ def load_teacher_checkpoint(teacher: nn.Module,
     teacher.load_state_dict(loadable, strict=False)
 
 
+def check_teacher_weights(checkpoint: Optional[str],
+                          random_teacher: bool) -> None:
+    """Refuse a distiller without teacher weights unless it opts in.
+
+    Without a checkpoint the teacher keeps its config's initialisation: an
+    mmseg ``cfg_path`` teacher, for one, gets an ImageNet backbone and a
+    random decode head, and distillation from it trains a wrong model
+    without any other sign.
+
+    Args:
+        checkpoint (str, optional): ``model.teacher_ckpt``.
+        random_teacher (bool): ``model.random_teacher``; a checkpoint,
+            when given, is loaded whatever it says.
+
+    Raises:
+        ValueError: No checkpoint and no ``random_teacher``.
+    """
+    if checkpoint is None and not random_teacher:
+        raise ValueError(
+            'Distiller: model.teacher_ckpt is not set, so the teacher would '
+            'have no trained weights. Set model.teacher_ckpt to its '
+            'checkpoint (local path or URL), e.g. --cfg-options '
+            'model.teacher_ckpt=PATH (a top-level teacher_ckpt variable '
+            'is read only when the config file is parsed). Speed '
+            'benchmarks and tests that want a random teacher set '
+            'model.random_teacher=True.')
+
+
 def build_teacher(teacher: Union[dict, ConfigDict],
                   checkpoint: Optional[str] = None,
                   strict: bool = True) -> nn.Module:
@@ -167,17 +195,19 @@ def build_teacher(teacher: Union[dict, ConfigDict],
     Args:
         teacher (dict): See :func:`load_teacher_config`.
         checkpoint (str, optional): Local path or URL of the teacher's
-            weights. When given, the config's pretrained/``init_cfg``
-            downloads are cleared and the teacher is marked initialised, so
-            ``init_weights`` keeps the loaded weights. Defaults to None.
+            weights. When given, the teacher is marked initialised, so
+            ``init_weights`` keeps the loaded weights. The config's
+            pretrained/``init_cfg`` downloads are cleared in any case.
+            Defaults to None.
         strict (bool): See :func:`load_teacher_checkpoint`. Defaults to True.
 
     Returns:
         nn.Module: The frozen teacher in ``eval()`` mode.
     """
     cfg = load_teacher_config(teacher)
-    if checkpoint is not None:
-        clear_pretrained(cfg)
+    # with a checkpoint the downloads are overwritten anyway; without one
+    # (random_teacher) nothing downloads either
+    clear_pretrained(cfg)
     model = MODELS.build(cfg)
     if checkpoint is not None:
         load_teacher_checkpoint(model, checkpoint, strict=strict)

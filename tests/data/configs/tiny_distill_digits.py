@@ -25,7 +25,8 @@ model = dict(
     type='mmdlkd.Distiller',
     student=classifier,
     teacher=classifier,
-    teacher_ckpt=None,
+    # random unless a test gives model.teacher_ckpt
+    random_teacher=True,
     distill=dict(
         recorders=dict(
             student=dict(feat=dict(source='neck', index=-1), logits='head.fc'),

@@ -53,7 +53,11 @@ def _distiller(kind: str, compile) -> torch.nn.Module:
             student=seg_model(base=8),
             teacher=seg_model(base=16),
             distill=dict(seg_dlkd_distill(), compile=compile))
-    return build(dict(type='mmdlkd.Distiller', **copy.deepcopy(models)))
+    return build(
+        dict(
+            type='mmdlkd.Distiller',
+            random_teacher=True,
+            **copy.deepcopy(models)))
 
 
 def _run(head, params: dict, sources: dict, num_views: int) -> tuple:

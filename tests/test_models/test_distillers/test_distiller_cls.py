@@ -12,6 +12,7 @@ from mmdlkd.registry import MODELS
 def cls_distiller(weight=1.0, distill=None, **kwargs):
     return dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=cls_model(base=16),
         teacher=cls_model(base=32),
         distill=distill or cls_distill(weight),
@@ -119,6 +120,7 @@ def test_without_distill_is_the_student(cls_scope):
     model = build(
         dict(
             type='mmdlkd.Distiller',
+            random_teacher=True,
             student=cls_model(base=16),
             teacher=cls_model(base=32)))
     plain = MODELS.build(cls_model(base=16))

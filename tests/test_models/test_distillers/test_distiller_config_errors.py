@@ -8,6 +8,7 @@ from distill_helpers import build, cls_distill, cls_model
 def make(distill, **kwargs):
     return dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=cls_model(base=16),
         teacher=cls_model(base=32),
         distill=distill,

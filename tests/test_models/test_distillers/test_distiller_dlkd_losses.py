@@ -47,6 +47,7 @@ def test_cls_multiview_dlkd_losses_and_gradients(cls_scope):
     model = build(
         dict(
             type='mmdlkd.Distiller',
+            random_teacher=True,
             student=cls_model(base=16),
             teacher=cls_model(base=32),
             distill=dlkd_cls_distill(),
@@ -90,6 +91,7 @@ def test_seg_dlkd_pixel_losses(seg_scope):
     model = build(
         dict(
             type='mmdlkd.Distiller',
+            random_teacher=True,
             student=seg_model(base=8),
             teacher=seg_model(base=16),
             distill=distill))

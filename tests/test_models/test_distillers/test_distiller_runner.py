@@ -35,6 +35,7 @@ def test_seg_train_and_val_with_iou_metric(tmp_path):
     runner = Runner(
         model=dict(
             type='mmdlkd.Distiller',
+            random_teacher=True,
             student=seg_model(base=8),
             teacher=seg_model(base=8),
             distill=seg_distill()),

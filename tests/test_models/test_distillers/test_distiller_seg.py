@@ -11,6 +11,7 @@ from mmdlkd.registry import MODELS
 def seg_distiller(weight=1.0, distill=None, **kwargs):
     return dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=seg_model(base=8),
         teacher=seg_model(base=8),
         distill=distill or seg_distill(weight),

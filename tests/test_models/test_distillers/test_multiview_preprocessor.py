@@ -71,6 +71,7 @@ def test_distiller_fills_student_preprocessor(cls_scope):
     model = build(
         dict(
             type='mmdlkd.Distiller',
+            random_teacher=True,
             student=cls_model(base=16),
             teacher=cls_model(base=32),
             distill=cls_distill(),

@@ -30,6 +30,7 @@ class DistTestProbeMSE(nn.Module):
 def distiller(**kwargs):
     return dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=seg_model(base=8),
         teacher=seg_model(base=16),
         distill=dict(

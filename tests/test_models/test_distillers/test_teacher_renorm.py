@@ -27,6 +27,7 @@ def test_renormalizer_matches_direct_normalisation():
 def test_distiller_feeds_renormalised_batch(cls_scope):
     cfg = dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=cls_model(base=16),
         teacher=cls_model(base=32),
         distill=cls_distill(),
@@ -50,6 +51,7 @@ def test_teacher_option_uses_teacher_preprocessor(cls_scope):
         mean=[0., 0., 0.], std=[1., 1., 1.], to_rgb=True)
     cfg = dict(
         type='mmdlkd.Distiller',
+        random_teacher=True,
         student=cls_model(base=16),
         teacher=teacher,
         distill=cls_distill(),

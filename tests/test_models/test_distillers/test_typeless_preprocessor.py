@@ -14,6 +14,7 @@ def test_typeless_top_level_preprocessor_gets_students_type():
     model = MODELS.build(
         dict(
             type='mmdlkd.Distiller',
+            random_teacher=True,
             student=student,
             teacher=cls_model(),
             data_preprocessor=dict(
