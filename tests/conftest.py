@@ -6,6 +6,11 @@ import sys
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# The checkout under test is imported, here and in the tools the tests start,
+# even where another checkout's mmdlkd is installed in editable mode.
+sys.path.insert(0, ROOT)
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (ROOT, os.environ.get('PYTHONPATH')) if p)
 sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
 
 from make_digits_dataset import make_dataset as make_digits  # noqa: E402
