@@ -64,3 +64,21 @@ def test_check_cfg_options_lists_every_key_of_a_variable():
         raise AssertionError('a misspelt key was accepted')
     # runner keys pass
     check_cfg_options(cfg, {'model.teacher_ckpt': 'x', 'train_cfg.a': 1}, DLKD)
+
+
+def test_mixup_with_the_supervised_term_is_refused(digits_root, tmp_path):
+    config = tmp_path / 'dlkd_mixup.py'
+    config.write_text(
+        f"_base_ = ['{ROOT}/configs/demo/dlkd_resnet20_resnet8_digits_10pct"
+        ".py']\n"
+        'data_preprocessor = dict(batch_augments=dict(augments=[dict('
+        "type='Mixup', alpha=0.8)]))\n")
+    out = train_fails(str(config), 'model.teacher_ckpt=None',
+                      'model.random_teacher=True',
+                      'train_dataloader.dataset.dataset.data_root='
+                      f'{digits_root}',
+                      *(f'{split}_dataloader.dataset.data_root={digits_root}'
+                        for split in ('val', 'test')),
+                      f'work_dir={tmp_path}/w')
+    assert 'carries mixed scores (gt_score)' in out
+    assert 'Mixup / CutMix' in out

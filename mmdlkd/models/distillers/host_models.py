@@ -66,6 +66,37 @@ def expand_samples(data_samples: list, num_views: int, n: int, kind: str,
     return list(data_samples) * num_views
 
 
+def check_hard_labels(data_samples: list) -> None:
+    """Refuse class labels that are not one hard label per image.
+
+    mmpretrain's Mixup / CutMix batch augments (``data_preprocessor.
+    batch_augments``) mix the images and put the mixed labels in
+    ``gt_score``, leaving the unmixed ``gt_label`` behind, and multi-label
+    datasets give several classes per image: a loss reading one hard label
+    per row would learn from wrong labels.
+
+    Args:
+        data_samples (list): mmpretrain ``DataSample`` objects.
+
+    Raises:
+        ValueError: A sample has a ``gt_score`` or not exactly one label.
+    """
+    for i, sample in enumerate(data_samples):
+        if 'gt_score' in sample:
+            raise ValueError(
+                "the 'labels' source reads one hard gt_label per image, but "
+                f'data sample {i} carries mixed scores (gt_score), as '
+                "mmpretrain's Mixup / CutMix batch augments (data_preprocessor"
+                '.batch_augments) leave them: a label-aware distillation '
+                'loss (e.g. mmdlkd.SupConDistillLoss) cannot use them. '
+                'Remove the batch augments or the loss that reads labels.')
+        if sample.gt_label.numel() != 1:
+            raise ValueError(
+                "the 'labels' source needs one class per image, but data "
+                f'sample {i} has gt_label {sample.gt_label.tolist()} '
+                '(multi-label data)')
+
+
 def gather_labels(data_samples: list, num_views: int, n: int) -> torch.Tensor:
     """The ground-truth labels of all ``V*N`` rows.
 
@@ -83,9 +114,10 @@ def gather_labels(data_samples: list, num_views: int, n: int) -> torch.Tensor:
         raise ValueError("the 'labels' source needs data samples")
     first = data_samples[0]
     if 'gt_label' in first:
+        check_hard_labels(data_samples)
         samples = expand_samples(data_samples, num_views, n, 'cls',
                                  "the 'labels' source")
-        return torch.cat([s.gt_label.flatten()[:1] for s in samples])
+        return torch.cat([s.gt_label.flatten() for s in samples])
     if 'gt_sem_seg' in first:
         samples = expand_samples(data_samples, num_views, n, 'seg',
                                  "the 'labels' source")

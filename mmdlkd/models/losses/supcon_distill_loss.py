@@ -167,7 +167,8 @@ class SupConDistillLoss(nn.Module):
     trainable (the distiller detaches the raw teacher feature before it).
 
     Maps ``[M, D, H, W]``: labels ``[M, H', W']`` are resized with nearest
-    to ``(H, W)``, pixels labelled ``ignore_index`` are dropped, and at most
+    to ``(H, W)``, pixels labelled ``ignore_index`` are dropped (class
+    labels of vectors are never ignored), and at most
     ``max_samples`` random pixels (torch RNG, the same pixels for student
     and teacher; a uniform subset of the valid ones, drawn without a
     host-device synchronisation, see :func:`valid_subset`) are used. A
@@ -179,7 +180,8 @@ class SupConDistillLoss(nn.Module):
         tau (float): Temperature. Defaults to 0.07 (paper).
         mode (str): ``'cross'`` or ``'union'``. Defaults to 'cross' (the
             paper's formulation).
-        ignore_index (int): Label of samples/pixels to drop.
+        ignore_index (int): Pixel label to drop (maps only: class labels
+            of ``[M]`` vectors are all kept, class 255 included).
             Defaults to 255.
         max_samples (int, optional): Most samples (pixels) used per call,
             drawn at random. Defaults to 2048 (a ``4096 x 4096`` logit
@@ -214,28 +216,30 @@ class SupConDistillLoss(nn.Module):
         self.gather = gather
         self.eps = eps
 
-    def _gather(self, s: Tensor, t: Tensor, labels: Tensor) -> tuple:
-        """The rows of all processes, each padded with ``ignore_index`` rows
-        to the largest count (counts may differ)."""
+    @staticmethod
+    def _gather(s: Tensor, t: Tensor, labels: Tensor, keep: Tensor) -> tuple:
+        """The rows of all processes, each padded with rows that ``keep``
+        leaves out up to the largest count (counts may differ)."""
         if not (dist.is_available() and dist.is_initialized()) or \
                 dist.get_world_size() == 1:
-            return s, t, labels
+            return s, t, labels, keep
         count = torch.tensor([labels.shape[0]], device=labels.device)
         dist.all_reduce(count, op=dist.ReduceOp.MAX)
         if int(count) == 0:
-            return s, t, labels
+            return s, t, labels, keep
         pad = int(count) - labels.shape[0]
         if pad:
             s = torch.cat([s, s.new_zeros(pad, s.shape[1])])
             t = torch.cat([t, t.new_zeros(pad, t.shape[1])])
-            labels = torch.cat(
-                [labels, labels.new_full((pad, ), self.ignore_index)])
-        return gather_rows(s), gather_rows(t), gather_rows(labels)
+            labels = torch.cat([labels, labels.new_zeros(pad)])
+            keep = torch.cat([keep, keep.new_zeros(pad)])
+        return (gather_rows(s), gather_rows(t), gather_rows(labels),
+                gather_rows(keep.to(torch.uint8)).bool())
 
-    def _masked_loss(self, s: Tensor, t: Tensor, labels: Tensor) -> Tensor:
-        """The unweighted loss over the rows not labelled ``ignore_index``
-        (masked, not dropped: no host-device synchronisation)."""
-        keep = labels != self.ignore_index
+    def _masked_loss(self, s: Tensor, t: Tensor, labels: Tensor,
+                     keep: Tensor) -> Tensor:
+        """The unweighted loss over the rows that ``keep`` marks (masked,
+        not dropped: no host-device synchronisation)."""
         s = F.normalize(s, dim=1, eps=self.eps)
         t = F.normalize(t, dim=1, eps=self.eps)
         if self.mode == 'cross':
@@ -290,13 +294,17 @@ class SupConDistillLoss(nn.Module):
                 s = s.permute(0, 2, 3, 1).flatten(0, 2)
                 t = t.permute(0, 2, 3, 1).flatten(0, 2)
                 labels = labels.flatten()
+                keep = labels != self.ignore_index
+            else:
+                # class labels: every value is a class (ImageNet has a
+                # class 255), none is ignored
+                keep = torch.ones_like(labels, dtype=torch.bool)
             if (self.max_samples is not None
                     and labels.shape[0] > self.max_samples):
-                idx = valid_subset(labels != self.ignore_index,
-                                   self.max_samples)
-                s, t, labels = s[idx], t[idx], labels[idx]
+                idx = valid_subset(keep, self.max_samples)
+                s, t, labels, keep = s[idx], t[idx], labels[idx], keep[idx]
             if self.gather:
-                s, t, labels = self._gather(s, t, labels)
+                s, t, labels, keep = self._gather(s, t, labels, keep)
             if labels.numel() == 0:
                 return zero_loss(s_feat, t_feat)
-            return self._masked_loss(s, t, labels) * self.loss_weight
+            return self._masked_loss(s, t, labels, keep) * self.loss_weight

@@ -117,18 +117,25 @@ def test_supcon_pixels_ignore_index_and_resize():
             expected.item(), rel=1e-6)
 
 
+def as_map(rows, labels):
+    """``[N, D]`` rows and ``[N]`` labels as one ``1 x N`` map, so that
+    ``ignore_index`` applies (it does to pixel labels only)."""
+    return rows.t().reshape(1, rows.shape[1], 1, -1), labels.reshape(1, 1, -1)
+
+
 def test_supcon_max_samples():
     torch.manual_seed(0)
     s, t = torch.randn(10, 3), torch.randn(10, 3)
     y = torch.tensor([0, 1, 2, 0, 1, 2, 255, 0, 1, 2])
     keep = y != 255
-    full = SupConDistillLoss(max_samples=None)(s, t, y)
-    assert SupConDistillLoss(max_samples=9)(s, t, y).item() == \
+    (s_map, y_map), t_map = as_map(s, y), as_map(t, y)[0]
+    full = SupConDistillLoss(max_samples=None)(s_map, t_map, y_map)
+    assert SupConDistillLoss(max_samples=9)(s_map, t_map, y_map).item() == \
         pytest.approx(full.item())
     # 4 of the 9 valid rows: the 4 largest of uniform scores (ignored rows
     # scored -1), the same rows for student and teacher
     torch.manual_seed(3)
-    sub = SupConDistillLoss(max_samples=4)(s, t, y)
+    sub = SupConDistillLoss(max_samples=4)(s_map, t_map, y_map)
     torch.manual_seed(3)
     scores = torch.rand(10).masked_fill(~keep, -1.)
     idx = torch.tensor(sorted(range(10), key=lambda i: -scores[i])[:4])
@@ -136,12 +143,14 @@ def test_supcon_max_samples():
     expected = SupConDistillLoss()(s[idx], t[idx], y[idx])
     assert sub.item() == pytest.approx(expected.item(), rel=1e-6)
     # fewer valid rows than max_samples among more rows: all valid ones
-    y_few = torch.tensor([0, 255, 1, 255, 0, 255, 255, 1, 255, 255])
-    full_few = SupConDistillLoss(max_samples=None)(s, t, y_few)
+    y_few = as_map(s, torch.tensor([0, 255, 1, 255, 0, 255, 255, 1, 255,
+                                    255]))[1]
+    full_few = SupConDistillLoss(max_samples=None)(s_map, t_map, y_few)
     for seed in range(3):
         torch.manual_seed(seed)
-        assert SupConDistillLoss(max_samples=7)(s, t, y_few).item() == \
-            pytest.approx(full_few.item(), rel=1e-6)
+        assert SupConDistillLoss(max_samples=7)(
+            s_map, t_map, y_few).item() == pytest.approx(
+                full_few.item(), rel=1e-6)
 
 
 def test_valid_subset_is_uniform_over_valid_rows():
@@ -204,7 +213,8 @@ def test_supcon_cross_batched_equals_two_directions(ignored):
     t = torch.randn(6, 4, requires_grad=True)
     labels = torch.tensor([0, 1, 0, 2, 1, 2])
     labels[list(ignored)] = 255
-    loss = SupConDistillLoss(tau=0.5)(s, t, labels)
+    (s_map, y_map), t_map = as_map(s, labels), as_map(t, labels)[0]
+    loss = SupConDistillLoss(tau=0.5)(s_map, t_map, y_map)
     grads = torch.autograd.grad(loss, (s, t))
     keep = labels != 255
     sn, tn = F.normalize(s, dim=1), F.normalize(t, dim=1)
@@ -216,3 +226,23 @@ def test_supcon_cross_batched_equals_two_directions(ignored):
     torch.testing.assert_close(loss, ref, rtol=1e-6, atol=1e-6)
     for got, want in zip(grads, ref_grads):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('mode,hand', [('cross', _hand_cross),
+                                       ('union', _hand_union)])
+def test_class_255_of_vectors_takes_part(mode, hand):
+    # ImageNet has a class 255: for class labels nothing is ignored
+    y = [255, 1, 255, 1]
+    loss = SupConDistillLoss(tau=0.5, mode=mode)(
+        torch.tensor(S), torch.tensor(T), torch.tensor(y))
+    assert loss.item() == pytest.approx(hand(S, T, y, 0.5), rel=1e-5)
+
+
+def test_pixel_label_255_is_ignored():
+    # one 1x4 map: pixel 3 labelled 255 is left out, as if absent
+    s = torch.tensor(S).t().reshape(1, 2, 1, 4)
+    t = torch.tensor(T).t().reshape(1, 2, 1, 4)
+    labels = torch.tensor([[[0, 1, 0, 255]]])
+    loss = SupConDistillLoss(tau=0.5, max_samples=None)(s, t, labels)
+    assert loss.item() == pytest.approx(
+        _hand_cross(S[:3], T[:3], Y[:3], 0.5), rel=1e-5)
