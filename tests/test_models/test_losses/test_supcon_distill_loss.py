@@ -148,9 +148,9 @@ def test_supcon_max_samples():
     full_few = SupConDistillLoss(max_samples=None)(s_map, t_map, y_few)
     for seed in range(3):
         torch.manual_seed(seed)
-        assert SupConDistillLoss(max_samples=7)(
-            s_map, t_map, y_few).item() == pytest.approx(
-                full_few.item(), rel=1e-6)
+        assert SupConDistillLoss(max_samples=7)(s_map, t_map,
+                                                y_few).item() == pytest.approx(
+                                                    full_few.item(), rel=1e-6)
 
 
 def test_valid_subset_is_uniform_over_valid_rows():
@@ -233,8 +233,8 @@ def test_supcon_cross_batched_equals_two_directions(ignored):
 def test_class_255_of_vectors_takes_part(mode, hand):
     # ImageNet has a class 255: for class labels nothing is ignored
     y = [255, 1, 255, 1]
-    loss = SupConDistillLoss(tau=0.5, mode=mode)(
-        torch.tensor(S), torch.tensor(T), torch.tensor(y))
+    loss = SupConDistillLoss(
+        tau=0.5, mode=mode)(torch.tensor(S), torch.tensor(T), torch.tensor(y))
     assert loss.item() == pytest.approx(hand(S, T, y, 0.5), rel=1e-5)
 
 
