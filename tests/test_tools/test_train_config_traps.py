@@ -73,12 +73,11 @@ def test_mixup_with_the_supervised_term_is_refused(digits_root, tmp_path):
         ".py']\n"
         'data_preprocessor = dict(batch_augments=dict(augments=[dict('
         "type='Mixup', alpha=0.8)]))\n")
-    out = train_fails(str(config), 'model.teacher_ckpt=None',
-                      'model.random_teacher=True',
-                      'train_dataloader.dataset.dataset.data_root='
-                      f'{digits_root}',
-                      *(f'{split}_dataloader.dataset.data_root={digits_root}'
-                        for split in ('val', 'test')),
-                      f'work_dir={tmp_path}/w')
+    out = train_fails(
+        str(config), 'model.teacher_ckpt=None', 'model.random_teacher=True',
+        'train_dataloader.dataset.dataset.data_root='
+        f'{digits_root}',
+        *(f'{split}_dataloader.dataset.data_root={digits_root}'
+          for split in ('val', 'test')), f'work_dir={tmp_path}/w')
     assert 'carries mixed scores (gt_score)' in out
     assert 'Mixup / CutMix' in out
