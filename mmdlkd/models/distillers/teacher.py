@@ -25,7 +25,9 @@ def load_teacher_config(teacher: Union[dict, ConfigDict]) -> dict:
     Args:
         teacher (dict): Either an inline model config (with ``type``) or a
             dict with ``cfg_path`` (``'mmseg::...'``, ``'mmpretrain::...'`` or
-            a local file) whose ``model`` is taken; the other keys of that
+            a local file) whose ``model`` is taken, with the config's
+            top-level ``data_preprocessor`` where the model has none (as
+            mmengine's Runner fills it in); the other keys of that
             dict are merged into the loaded model config as overrides (e.g.
             ``backbone=dict(norm_cfg=dict(type='BN'))``). A loaded config's
             ``default_scope`` becomes the model's ``_scope_`` so it builds in
@@ -59,6 +61,11 @@ def load_teacher_config(teacher: Union[dict, ConfigDict]) -> dict:
     if 'model' not in cfg:
         raise KeyError(f'teacher cfg_path {cfg_path!r} has no model config')
     model_cfg = cfg['model'].to_dict()
+    # as mmengine's Runner does: mmpretrain configs keep the normalisation
+    # in the top-level data_preprocessor, which the model config lacks
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor',
+                             cfg['data_preprocessor'].to_dict())
     scope = cfg.get('default_scope', None)
     if scope is not None and '_scope_' not in model_cfg:
         model_cfg['_scope_'] = scope

@@ -1,4 +1,5 @@
 """Numerics of the teacher re-normalisation."""
+import pytest
 import torch
 from distill_helpers import build, cls_batch, cls_distill, cls_model
 
@@ -61,3 +62,28 @@ def test_teacher_option_uses_teacher_preprocessor(cls_scope):
     mean, std, _ = norm_of(model.data_preprocessor)
     raw = x * std.view(1, 3, 1, 1) + mean.view(1, 3, 1, 1)
     assert torch.allclose(model.renorm(x), raw.flip(1), atol=1e-4)
+
+
+def test_mmpretrain_zoo_teacher_gets_its_top_level_normalisation(cls_scope):
+    """An mmpretrain cfg_path teacher keeps its normalisation in the
+    config's top-level data_preprocessor: the teacher is built with it, so
+    the norm check warns and teacher_norm='teacher' re-normalises to it."""
+    student = cls_model(base=16)
+    student['data_preprocessor'].update(
+        mean=[10., 20., 30.], std=[2., 4., 8.], to_rgb=False)
+    model = build(
+        dict(
+            type='mmdlkd.Distiller',
+            random_teacher=True,
+            student=student,
+            teacher=dict(cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py'),
+            teacher_norm='teacher'))
+    mean, std, flip = norm_of(model.teacher.data_preprocessor)
+    assert mean.tolist() == pytest.approx([123.675, 116.28, 103.53])
+    assert std.tolist() == pytest.approx([58.395, 57.12, 57.375])
+    assert flip
+    raw = torch.rand(1, 3, 2, 2) * 255
+    x = (raw - torch.tensor([10., 20., 30.]).view(1, 3, 1, 1)) / torch.tensor(
+        [2., 4., 8.]).view(1, 3, 1, 1)
+    want = (raw.flip(1) - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+    assert torch.allclose(model.renorm(x), want, atol=1e-4)
