@@ -66,14 +66,18 @@ def launch_env(**extra: str) -> dict:
     return env
 
 
-def dist_train(config: str, work_dir, nodes: int, *args: str) -> str:
+def dist_train(config: str,
+               work_dir,
+               nodes: int,
+               *args: str,
+               fails: bool = False) -> str:
     """Train on 2 processes: ``nodes=1``, one launcher with 2 processes;
     ``nodes=2``, two launchers (node ranks 0 and 1) with one each. When a
     launcher fails or 600 s pass, the launchers still running are killed.
 
     Returns:
         str: The output of node 0 (rank 0 logs); asserts every launcher
-        exits with 0.
+        exits with 0 (``fails=True``: that node 0 does not).
     """
     port = str(free_port())
     procs, logs = [], []
@@ -113,6 +117,9 @@ def dist_train(config: str, work_dir, nodes: int, *args: str) -> str:
     for proc, path in zip(procs, logs):
         with open(path) as f:
             outputs.append(f.read())
+        if fails:
+            assert procs[0].returncode != 0, outputs[0][-6000:]
+            break
         assert proc.returncode == 0, outputs[-1][-6000:]
     return outputs[0]
 
@@ -296,6 +303,24 @@ def test_cifar_rotations_one_process_to_two_nodes_to_two_processes(
         assert per_process_bn_stats(work, iters)
         for rec in rank_records(work, iters, 2):
             assert [len(batch) for batch in rec['images']] == [2]
+
+
+def test_two_processes_name_a_missing_multi_view_preprocessor(cifar, tmp_path):
+    """Under DDP mmengine calls the preprocessor and forward directly: the
+    4 rotated views with the student's single-view preprocessor still get
+    the message, not a shape error."""
+    cfg = cifar_config(*cifar, 1)
+    cfg.model.data_preprocessor = None
+    cfg.model.num_views = None
+    log = dist_train(
+        with_hooks(cfg, tmp_path / 'cifar.py'),
+        tmp_path,
+        1,
+        *options(),
+        fails=True)
+    assert 'gives 4 views per sample' in log
+    assert "Set model.data_preprocessor=dict(type='mmdlkd." in log
+    assert "MultiViewDataPreprocessor')" in log
 
 
 def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):

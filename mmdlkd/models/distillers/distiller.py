@@ -120,6 +120,10 @@ class Distiller(BaseModel):
         self.teacher_ckpt = teacher_ckpt
         self.data_preprocessor = self._build_preprocessor(
             data_preprocessor, student)
+        # a pre-hook, not train_step: mmengine's DDP wrapper calls the
+        # preprocessor and forward directly
+        self.data_preprocessor.register_forward_pre_hook(
+            _check_views_hook, with_kwargs=True)
 
         distill = dict(distill or {})
         unknown = sorted(set(distill) - set(_DISTILL_KEYS))
@@ -266,13 +270,6 @@ class Distiller(BaseModel):
         self.teacher.eval()
         return self
 
-    def train_step(self, data: Union[dict, tuple, list], optim_wrapper):
-        """mmengine's ``train_step``, after checking that the data
-        preprocessor takes the raw batch's views."""
-        if isinstance(data, dict):
-            check_preprocessor_takes_views(data, self.data_preprocessor)
-        return super().train_step(data, optim_wrapper)
-
     def forward(self,
                 inputs: Union[torch.Tensor, List[torch.Tensor]],
                 data_samples: Optional[list] = None,
@@ -340,6 +337,15 @@ class Distiller(BaseModel):
             for name, value in losses.items()
         }
         return super().parse_losses(renamed)
+
+
+def _check_views_hook(preprocessor: nn.Module, args: tuple,
+                      kwargs: dict) -> None:
+    """Forward pre-hook of the distiller's data preprocessor: refuse a raw
+    multi-view batch for a single-view preprocessor, by name."""
+    data = args[0] if args else kwargs.get('data')
+    if isinstance(data, dict):
+        check_preprocessor_takes_views(data, preprocessor)
 
 
 def _is_multi_view(kind: Union[str, type]) -> bool:
