@@ -11,8 +11,8 @@ def test_align_hand_computed_vectors():
     s = torch.tensor([[1., 2.], [3., 0.]])
     t = torch.tensor([[0., 2.], [1., 1.]])
     # squared distances summed over channels: 1 and 4 + 1; mean 3
-    assert AlignLoss()(s_feat=s, t_feat=t).item() == pytest.approx(3.)
-    assert AlignLoss(loss_weight=2.)(s, t).item() == pytest.approx(6.)
+    assert AlignLoss(normalize=False)(s_feat=s, t_feat=t).item() == pytest.approx(3.)
+    assert AlignLoss(loss_weight=2., normalize=False)(s, t).item() == pytest.approx(6.)
 
 
 def test_align_normalized_hand_computed():
@@ -34,32 +34,32 @@ def test_align_normalized_scale_invariant_and_zero():
     assert loss(3 * s, 0.5 * t).item() == pytest.approx(
         loss(s, t).item(), rel=1e-5)
     assert loss(2 * s, s).item() == pytest.approx(0., abs=1e-6)
-    assert AlignLoss()(s, s).item() == 0.
+    assert AlignLoss(normalize=False)(s, s).item() == 0.
 
 
 def test_align_maps_per_pixel_and_mask():
     torch.manual_seed(0)
     s, t = torch.randn(2, 3, 4, 5), torch.randn(2, 3, 4, 5)
     per_pixel = ((s - t)**2).sum(1)
-    assert AlignLoss()(s, t).item() == pytest.approx(
+    assert AlignLoss(normalize=False)(s, t).item() == pytest.approx(
         per_pixel.mean().item(), rel=1e-6)
     mask = torch.rand(2, 4, 5) > 0.5
     expected = per_pixel[mask].mean().item()
-    loss = AlignLoss()(s, t, valid_mask=mask)
+    loss = AlignLoss(normalize=False)(s, t, valid_mask=mask)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
     # a mask at twice the resolution is resized with nearest
     big = mask.repeat_interleave(2, 1).repeat_interleave(2, 2)
-    loss = AlignLoss()(s, t, valid_mask=big)
+    loss = AlignLoss(normalize=False)(s, t, valid_mask=big)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
     # vectors with a per-sample mask
     sv, tv = s[:, :, 0, 0], t[:, :, 0, 0]
-    loss = AlignLoss()(sv, tv, valid_mask=torch.tensor([False, True]))
+    loss = AlignLoss(normalize=False)(sv, tv, valid_mask=torch.tensor([False, True]))
     assert loss.item() == pytest.approx(per_pixel[1, 0, 0].item())
 
 
 def test_align_all_masked_is_zero_with_graph():
     s = torch.randn(2, 3, 4, 4, requires_grad=True)
-    loss = AlignLoss()(s, torch.randn(2, 3, 4, 4),
+    loss = AlignLoss(normalize=False)(s, torch.randn(2, 3, 4, 4),
                        torch.zeros(2, 4, 4, dtype=torch.bool))
     assert loss.item() == 0.
     loss.backward()
@@ -77,7 +77,7 @@ def test_align_resize(resize_to):
         s_ref, t_ref = s, F.interpolate(
             t, (4, 4), mode='bilinear', align_corners=False)
     expected = ((s_ref - t_ref)**2).sum(1).mean()
-    assert AlignLoss(resize_to=resize_to)(s, t).item() == pytest.approx(
+    assert AlignLoss(normalize=False, resize_to=resize_to)(s, t).item() == pytest.approx(
         expected.item(), rel=1e-6)
 
 
@@ -108,9 +108,15 @@ def test_align_edge_cases():
     loss.backward()
     assert torch.isfinite(zero.grad).all()
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = AlignLoss()(torch.randn(2, 3).bfloat16(), torch.randn(2, 3))
+        out = AlignLoss(normalize=False)(torch.randn(2, 3).bfloat16(), torch.randn(2, 3))
     assert out.dtype == torch.float32 and torch.isfinite(out)
     with pytest.raises(ValueError, match='channels'):
-        AlignLoss()(torch.randn(2, 3), torch.randn(2, 4))
+        AlignLoss(normalize=False)(torch.randn(2, 3), torch.randn(2, 4))
     with pytest.raises(ValueError, match='t_feat'):
-        AlignLoss()(torch.randn(2, 3), torch.randn(2, 3, 1, 1))
+        AlignLoss(normalize=False)(torch.randn(2, 3), torch.randn(2, 3, 1, 1))
+
+
+def test_default_is_the_authors_normalised_form():
+    s, t = torch.tensor([[3., 4.]]), torch.tensor([[10., 0.]])
+    # 2 - 2 cos = 2 - 2 * 0.6
+    assert AlignLoss()(s, t).item() == pytest.approx(0.8)
