@@ -4,15 +4,17 @@
 # with its model-zoo weights (frozen). Losses on the 512-d pooled features
 # (the GlobalAveragePooling neck): CE 1, align 10 (spindle 512 -> 8192 ->
 # 512, normalised), corr 20 (tau 0.5, one view: the self-similarity is
-# masked), sup 0.5 (tau 0.07, 128-d) -- the paper's text and the authors'
-# ImageNet script. One view per image: the teacher is an ordinary
-# supervised ResNet-34 that never saw rotated images; the authors' 4-rotation
-# views are resnet34_resnet18_rot4_8xb32_in1k.py.
+# masked), sup 0.5 (tau 0.07, 128-d, the paper's cross form) -- the
+# weights of the paper's text and the authors' ImageNet script. One view per
+# image: the teacher is an ordinary supervised ResNet-34 that never saw
+# rotated images. NOT the protocol of the paper's DLKD number: that was
+# measured with the authors' code (4 rotated views, union-form SupCon),
+# which resnet34_resnet18_rot4_8xb32_in1k.py runs.
 # The correlation and the supervised loss contrast the global batch (256
 # rows over 8 GPUs, gather=True), the batch the protocol describes; per-GPU
 # batches of 32 would give each row 31 neighbours only.
 # Paper (Table III): teacher 73.31, student 69.75 (top-1 error 30.25), KD
-# 70.66, CRD 71.17, DLKD 72.12. This config: not yet trained.
+# 70.66, CRD 71.17. This config: not yet trained.
 #   tools/dist_train.sh configs/dlkd/resnet34_resnet18_8xb32_in1k.py 8
 _base_ = [
     '../_base_/distill/dlkd_cls.py',

@@ -220,6 +220,12 @@ def test_config_builds(rel_path):
             assert hidden == 16 * t_dim  # the paper's spindle, r = 16
     if 'loss_kd' in losses:
         assert model.distill_losses.loss_kd.tau == 4.0
+    if 'loss_sup' in losses:
+        # the authors' weights go with their code's union-form SupCon (and
+        # their rotations); the one-view ImageNet config is the paper's text
+        union = rel_path.startswith('configs/cifar100/') or '_rot4_' in rel_path
+        assert model.distill_losses.loss_sup.mode == (
+            'union' if union else 'cross'), rel_path
 
 
 def test_cifar_protocol_views_and_teachers():

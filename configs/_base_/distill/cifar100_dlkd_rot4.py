@@ -3,8 +3,11 @@
 # (../datasets/cifar100_bs64_rot4.py), loss weights of the authors' CIFAR-100
 # script: CE 1 (original view only), align 20 (normalised, 2 - 2 cos, all
 # 4N rows), corr 50 (3N rotated rows vs N originals, tau 0.5), sup 1
-# (SupCon over 4N rows, rotations of an image share its label, tau 0.07).
-# The paper's text gives 10 / 20 / 0.5 (used by the ImageNet configs).
+# (SupCon over 4N rows, rotations of an image share its label, tau 0.07)
+# in the authors' code's form, mode='union' (one SupCon over the 2 x 4N
+# student and teacher rows), the form those weights were set with; the
+# paper's text describes the cross form (mode='cross', the loss's default)
+# and gives 10 / 20 / 0.5 (used by the ImageNet configs).
 # The authors' teachers were SSKD's, trained with a rotation-prediction
 # task, so rotated images were inside their training distribution; a
 # teacher from configs/cifar100/teachers/ has never seen rotated images, so
@@ -28,4 +31,4 @@ model = dict(
         losses=dict(
             loss_align=dict(loss_weight=20.0),
             loss_corr=dict(loss_weight=50.0),
-            loss_sup=dict(loss_weight=1.0))))
+            loss_sup=dict(loss_weight=1.0, mode='union'))))
