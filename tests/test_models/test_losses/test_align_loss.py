@@ -11,7 +11,8 @@ def test_align_hand_computed_vectors():
     s = torch.tensor([[1., 2.], [3., 0.]])
     t = torch.tensor([[0., 2.], [1., 1.]])
     # squared distances summed over channels: 1 and 4 + 1; mean 3
-    assert AlignLoss(normalize=False)(s_feat=s, t_feat=t).item() == pytest.approx(3.)
+    raw = AlignLoss(normalize=False)
+    assert raw(s_feat=s, t_feat=t).item() == pytest.approx(3.)
     assert AlignLoss(loss_weight=2., normalize=False)(s, t).item() == pytest.approx(6.)
 
 
