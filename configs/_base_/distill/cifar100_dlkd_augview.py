@@ -1,8 +1,9 @@
 # DLKD on a CIFAR-100 pair as cifar100_dlkd_rot4.py (authors' CIFAR weights
 # 20 / 50 / 1, CE 1, with their union-form SupCon), but with one generic
-# second view per image instead of the rotations (../datasets/cifar100_bs64_augview.py): the correlation
-# compares N augmented rows with the N originals, alignment and SupCon use
-# all 2N rows, CE the originals.
+# second view per image instead of the rotations
+# (../datasets/cifar100_bs64_augview.py): the correlation compares N
+# augmented rows with the N originals, alignment and SupCon use all 2N
+# rows, CE the originals.
 _base_ = [
     './dlkd_cls.py',
     '../models/cifar100_classifier.py',

@@ -13,7 +13,8 @@ def test_align_hand_computed_vectors():
     # squared distances summed over channels: 1 and 4 + 1; mean 3
     raw = AlignLoss(normalize=False)
     assert raw(s_feat=s, t_feat=t).item() == pytest.approx(3.)
-    assert AlignLoss(loss_weight=2., normalize=False)(s, t).item() == pytest.approx(6.)
+    raw2 = AlignLoss(loss_weight=2., normalize=False)
+    assert raw2(s, t).item() == pytest.approx(6.)
 
 
 def test_align_normalized_hand_computed():
@@ -54,14 +55,15 @@ def test_align_maps_per_pixel_and_mask():
     assert loss.item() == pytest.approx(expected, rel=1e-6)
     # vectors with a per-sample mask
     sv, tv = s[:, :, 0, 0], t[:, :, 0, 0]
-    loss = AlignLoss(normalize=False)(sv, tv, valid_mask=torch.tensor([False, True]))
+    loss = AlignLoss(normalize=False)(
+        sv, tv, valid_mask=torch.tensor([False, True]))
     assert loss.item() == pytest.approx(per_pixel[1, 0, 0].item())
 
 
 def test_align_all_masked_is_zero_with_graph():
     s = torch.randn(2, 3, 4, 4, requires_grad=True)
     loss = AlignLoss(normalize=False)(s, torch.randn(2, 3, 4, 4),
-                       torch.zeros(2, 4, 4, dtype=torch.bool))
+                                      torch.zeros(2, 4, 4, dtype=torch.bool))
     assert loss.item() == 0.
     loss.backward()
     assert torch.equal(s.grad, torch.zeros_like(s))
@@ -78,8 +80,9 @@ def test_align_resize(resize_to):
         s_ref, t_ref = s, F.interpolate(
             t, (4, 4), mode='bilinear', align_corners=False)
     expected = ((s_ref - t_ref)**2).sum(1).mean()
-    assert AlignLoss(normalize=False, resize_to=resize_to)(s, t).item() == pytest.approx(
-        expected.item(), rel=1e-6)
+    assert AlignLoss(
+        normalize=False, resize_to=resize_to)(s, t).item() == pytest.approx(
+            expected.item(), rel=1e-6)
 
 
 def test_align_teacher_gets_no_grad():
@@ -109,7 +112,8 @@ def test_align_edge_cases():
     loss.backward()
     assert torch.isfinite(zero.grad).all()
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = AlignLoss(normalize=False)(torch.randn(2, 3).bfloat16(), torch.randn(2, 3))
+        out = AlignLoss(normalize=False)(torch.randn(2, 3).bfloat16(),
+                                         torch.randn(2, 3))
     assert out.dtype == torch.float32 and torch.isfinite(out)
     with pytest.raises(ValueError, match='channels'):
         AlignLoss(normalize=False)(torch.randn(2, 3), torch.randn(2, 4))
