@@ -223,10 +223,10 @@ def test_config_builds(rel_path):
     if 'loss_sup' in losses:
         # the authors' weights go with their code's union-form SupCon (and
         # their rotations); the one-view ImageNet config is the paper's text
-        union = rel_path.startswith('configs/cifar100/') or (
-            '_rot4_' in rel_path)
-        assert model.distill_losses.loss_sup.mode == (
-            'union' if union else 'cross'), rel_path
+        union = rel_path.startswith('configs/cifar100/') or ('_rot4_'
+                                                             in rel_path)
+        assert model.distill_losses.loss_sup.mode == ('union' if union else
+                                                      'cross'), rel_path
 
 
 def test_cifar_protocol_views_and_teachers():
