@@ -5,7 +5,10 @@ last test reads the real 70,000 images where Debian's package is installed.
 """
 import gzip
 import os.path as osp
+import re
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from prepare_fashion_mnist import DEBIAN_DIR, FILES, prepare
 
+from mmdlkd.datasets.split_check import check_disjoint, source_indices
 from mmdlkd.registry import DATASETS
 
 CONFIG = 'configs/fashion_mnist/resnet20_resnet8_dlkd_fashion-mnist.py'
@@ -184,3 +188,51 @@ def test_real_fashion_mnist_sizes(tmp_path, repo_root):
     assert len(train.dataset.dataset) == 60000
     labels = [test.get_cat_ids(i)[0] for i in range(len(test))]
     assert np.bincount(labels).tolist() == [1000] * 10
+
+
+def test_one_seed_override_of_the_split_is_refused_before_training(
+        fashion_root, tmp_path):
+    roots = [
+        f'train_dataloader.dataset.dataset.dataset.data_root={fashion_root}',
+        f'val_dataloader.dataset.dataset.data_root={fashion_root}',
+        f'test_dataloader.dataset.data_root={fashion_root}',
+    ]
+    proc = subprocess.run([
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.random_teacher=True',
+        'model.teacher_ckpt=None', 'train_dataloader.dataset.dataset.seed=1',
+        *roots
+    ],
+                          cwd=osp.dirname(
+                              osp.dirname(osp.dirname(osp.abspath(__file__)))),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode != 0
+    # 20 validation images, 2 per class; with another seed most of them
+    # would be trained on
+    found = re.search(
+        r'(\d+) of the 20 samples of val_dataloader.dataset '
+        r'are also in train_dataloader.dataset', proc.stdout)
+    assert found and int(found.group(1)) > 0, proc.stdout[-3000:]
+    assert not osp.exists(tmp_path / 'last_checkpoint')
+
+
+def test_disjoint_splits_pass_and_overlaps_are_counted(fashion_root,
+                                                       repo_root):
+    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
+    train = build_split(cfg, 'train', fashion_root)
+    val = build_split(cfg, 'val', fashion_root)
+    check_disjoint(train, val, 'val')
+    key, indices = source_indices(train)
+    assert key[0] == 'FashionMNIST' and len(indices) == NUM_TRAIN - 20
+    cfg.val_dataloader.dataset.seed = 1
+    moved = build_split(cfg, 'val', fashion_root)
+    expected = len(
+        set(source_indices(moved)[1]) & set(source_indices(train)[1]))
+    assert expected > 0
+    with pytest.raises(ValueError, match=f'^{expected} of the 20 samples'):
+        check_disjoint(train, moved, 'val_dataloader.dataset')
+    # the test set reads other files: nothing to compare
+    check_disjoint(train, build_split(cfg, 'test', fashion_root), 'test')

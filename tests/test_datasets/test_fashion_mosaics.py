@@ -228,3 +228,25 @@ def test_dataset_reads_through_mmseg_pipeline(mosaics):
     # the label agrees with the (possibly flipped) image pixel by pixel
     np.testing.assert_array_equal(((seg[0] >= 1) & (seg[0] <= 10)).numpy(),
                                   (inputs[0] >= FOREGROUND).numpy())
+
+
+def test_a_second_run_with_fewer_mosaics_leaves_none_behind(source, tmp_path):
+    out = str(tmp_path / 'out')
+    generate(source, out, num_train=9)
+    generate(source, out)
+    listed = json.load(open(osp.join(out, 'sources.json')))['splits']
+    files = all_files(out)
+    for split, key in (('train', 'num_train'), ('val', 'num_val'),
+                       ('test', 'num_test')):
+        assert sorted(
+            listed[split]) == [f'{i:05d}' for i in range(COUNTS[key])]
+        for folder in ('img_dir', 'ann_dir'):
+            assert [f for f in files if f.startswith(f'{folder}/{split}/')
+                    ] == [f'{folder}/{split}/{n}.png' for n in listed[split]]
+
+
+def test_a_foreign_non_empty_folder_is_refused_untouched(source, tmp_path):
+    (tmp_path / 'notes.txt').write_text('mine')
+    with pytest.raises(FileExistsError, match='has no sources.json'):
+        generate(source, str(tmp_path))
+    assert os.listdir(tmp_path) == ['notes.txt']

@@ -45,6 +45,7 @@ import gzip
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 from typing import Dict, List, Optional, Tuple
 
@@ -225,6 +226,25 @@ def compose(items: List[np.ndarray], classes: List[int], size: int,
     return image, label, placements
 
 
+def clear_output(out: str) -> None:
+    """Remove an earlier output of :func:`make_mosaics` from ``out``.
+
+    Raises:
+        FileExistsError: ``out`` holds files but no ``sources.json``: it is
+            not this tool's output, and nothing is removed.
+    """
+    if not osp.isdir(out) or not os.listdir(out):
+        return
+    if not osp.isfile(osp.join(out, 'sources.json')):
+        raise FileExistsError(
+            f'{out} is not empty and has no sources.json, so it is not an '
+            'earlier output of make_fashion_mosaics.py; choose another '
+            '--out or empty it')
+    for name in ('img_dir', 'ann_dir'):
+        shutil.rmtree(osp.join(out, name), ignore_errors=True)
+    os.remove(osp.join(out, 'sources.json'))
+
+
 def make_mosaics(out: str,
                  data: Dict[str, Tuple[np.ndarray, np.ndarray]],
                  num_train: int = 4000,
@@ -237,8 +257,13 @@ def make_mosaics(out: str,
                  val_images: int = 5000) -> Dict[str, int]:
     """Write the three splits and ``sources.json``.
 
+    A folder written before (it has ``sources.json``) is cleared of its
+    ``img_dir``, ``ann_dir`` and ``sources.json`` first, so no image of an
+    earlier run with other sizes stays behind unlisted.
+
     Args:
-        out (str): Output folder (created).
+        out (str): Output folder (created; if it exists it must be empty or
+            an earlier output of this tool).
         data (dict): ``{'train': (images, labels), 't10k': (images,
             labels)}``, e.g. from :func:`load_source`.
         num_train (int): Training mosaics. Defaults to 4000.
@@ -256,6 +281,7 @@ def make_mosaics(out: str,
     Returns:
         dict: Mosaics written per split.
     """
+    clear_output(out)
     pools = split_pools(
         len(data['train'][0]), len(data['t10k'][0]), val_images)
     counts = dict(train=num_train, val=num_val, test=num_test)

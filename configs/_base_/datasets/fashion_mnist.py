@@ -14,7 +14,14 @@
 #          loads the training images).
 dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'
+# One fraction and seed carve the validation split and, as its complement,
+# the training images: they appear twice below, so override them through
+# these keys together (DatasetCheckHook refuses overlapping splits before
+# training starts):
+#   train_dataloader.dataset.dataset.{fraction,seed} and
+#   val_dataloader.dataset.{fraction,seed}
 val_fraction = 1 / 12
+val_seed = 0
 train_fraction = 1.0
 train_pipeline = [
     # 28 + 2 * 4 = 36, cropped back to 32: a shift of up to 2 pixels
@@ -49,7 +56,7 @@ train_dataloader = dict(
         dataset=dict(
             type='mmdlkd.RandomSubset',
             fraction=val_fraction,
-            seed=0,
+            seed=val_seed,
             complement=True,
             dataset=train_images)))
 val_dataloader = dict(
@@ -60,7 +67,7 @@ val_dataloader = dict(
     dataset=dict(
         type='mmdlkd.RandomSubset',
         fraction=val_fraction,
-        seed=0,
+        seed=val_seed,
         dataset=dict(train_images, pipeline=test_pipeline)))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = dict(

@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 
 from mmdlkd.datasets.checks import (check_dataset_classes, check_labels,
                                     check_pooled_norm_batch, unwrap)
+from mmdlkd.datasets.split_check import check_disjoint
 from mmdlkd.models.class_heads import (class_score_recorders, head_num_classes,
                                        ignore_index)
 from mmdlkd.registry import HOOKS
@@ -20,6 +21,9 @@ class DatasetCheckHook(Hook):
       (``head.num_classes`` / ``decode_head.num_classes``), and as the
       teacher's when the teacher's class scores are recorded (a teacher
       used for its features only may come from another dataset).
+    - ``before_train``: the validation set (and a test set already built)
+      must share no sample with the training set when both are carved
+      from one dataset (``mmdlkd.RandomSubset`` splits).
     - ``before_train``: no batch norm of the student behind a global
       pooling (PSPNet's pyramid pooling, ASPP's image pooling) may get a
       single value per channel, as it does with one image per process and
@@ -69,6 +73,7 @@ class DatasetCheckHook(Hook):
     def before_train(self, runner) -> None:
         """Compare the dataset's classes with the heads and the batch size
         with the student's pooled batch norms."""
+        self._check_splits(runner)
         batch_size = getattr(runner.train_dataloader, 'batch_size', None)
         if self.check_batch and batch_size:
             check_pooled_norm_batch(
@@ -94,6 +99,16 @@ class DatasetCheckHook(Hook):
                     'fine only if the teacher is used for its features')
         check_dataset_classes(
             meta, models, f'the training dataset ({type(dataset).__name__})')
+
+    @staticmethod
+    def _check_splits(runner) -> None:
+        train = getattr(runner.train_dataloader, 'dataset', None)
+        for name in ('val', 'test'):
+            loop = getattr(runner, f'_{name}_loop', None)
+            loader = getattr(loop, 'dataloader', None)
+            if train is not None and loader is not None:
+                check_disjoint(train, loader.dataset,
+                               f'{name}_dataloader.dataset')
 
     def before_train_iter(self,
                           runner,
