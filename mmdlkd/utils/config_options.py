@@ -62,6 +62,31 @@ def value_paths(cfg: Config, key: str) -> List[str]:
     return paths
 
 
+def _hint(name: str, paths: List[str]) -> str:
+    """Which keys to set instead of variable ``name``: those holding its
+    value whose last part shares a word with it first."""
+    if not paths:
+        return ('override the keys of model, train_dataloader, ... that it '
+                'fills instead')
+    words = set(name.split('_'))
+    named = [
+        p for p in paths
+        if words & set(p.rsplit('.', 1)[-1].split('[')[0].split('_'))
+    ]
+    others = [p for p in paths if p not in named]
+
+    def listed(keys: List[str]) -> str:
+        more = ' ...' if len(keys) > _MAX_LISTED else ''
+        return ', '.join(keys[:_MAX_LISTED]) + more
+
+    if not named:
+        return f'the keys that hold its value now are {listed(others)}'
+    hint = f'set {listed(named)} instead'
+    if others:
+        hint += f' (other keys holding the same value: {listed(others)})'
+    return hint
+
+
 def check_cfg_options(cfg: Config, options: dict, config_file: str) -> None:
     """Refuse overrides of keys that nothing reads after parsing.
 
@@ -85,13 +110,7 @@ def check_cfg_options(cfg: Config, options: dict, config_file: str) -> None:
                 (key, f'{config_file} has no key {top!r}, and the runner '
                  f'reads only {sorted(RUNNER_KEYS)}'))
             continue
-        paths = value_paths(cfg, top)
-        if paths:
-            more = ' ...' if len(paths) > _MAX_LISTED else ''
-            hint = f'set {", ".join(paths[:_MAX_LISTED])}{more} instead'
-        else:
-            hint = ('override the keys of model, train_dataloader, ... '
-                    'that it fills instead')
+        hint = _hint(top, value_paths(cfg, top))
         problems.append(
             (key, f'{top!r} is a variable of {config_file}, read only '
              'while the file is parsed, so overriding it changes nothing '
