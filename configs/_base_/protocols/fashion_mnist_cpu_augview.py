@@ -7,3 +7,10 @@ _base_ = [
 ]
 default_hooks = dict(
     logger=dict(interval=100), checkpoint=dict(interval={{_base_.max_iters}}))
+# channels-last convolutions for the trained networks: faster steps of these
+# small CIFAR networks on oneDNN (measured in docs/benchmarks.md)
+custom_hooks = [
+    dict(type='mmdlkd.NonFiniteLossHook'),
+    dict(type='mmdlkd.DatasetCheckHook'),
+    dict(type='mmdlkd.ChannelsLastHook'),
+]

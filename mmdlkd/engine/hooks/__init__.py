@@ -1,8 +1,9 @@
+from .channels_last_hook import ChannelsLastHook
 from .dataset_check_hook import DatasetCheckHook
 from .nonfinite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .student_checkpoint_hook import StudentCheckpointHook
 
 __all__ = [
     'StudentCheckpointHook', 'NonFiniteLossHook', 'NonFiniteLossError',
-    'DatasetCheckHook'
+    'DatasetCheckHook', 'ChannelsLastHook'
 ]

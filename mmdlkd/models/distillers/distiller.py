@@ -78,7 +78,10 @@ class Distiller(BaseModel):
         teacher_dtype (str, optional): ``'fp16'`` or ``'bf16'`` runs the
             frozen teacher (weights and input) in half precision; recorded
             teacher features are cast back to float32 for the losses.
-            Defaults to None (float32).
+            ``'auto'``: bf16 where the device that will train has bf16
+            arithmetic (a CUDA GPU that supports it, else a CPU whose
+            oneDNN has bf16 kernels), float32 elsewhere; the choice is
+            logged. Defaults to None (float32).
         teacher_channels_last (bool): Run the teacher in channels-last
             memory format (its recorded features come back contiguous).
             Defaults to False.
@@ -106,8 +109,10 @@ class Distiller(BaseModel):
                  teacher_channels_last: bool = False,
                  teacher_fuse_bn: bool = False) -> None:
         super().__init__()
+        if teacher_dtype == 'auto':
+            teacher_dtype = auto_teacher_dtype()
         if teacher_dtype is not None and teacher_dtype not in _TEACHER_DTYPES:
-            raise ValueError('teacher_dtype must be None, '
+            raise ValueError("teacher_dtype must be None, 'auto' or "
                              f'{list(_TEACHER_DTYPES)}, got {teacher_dtype!r}')
         if task_loss_views not in ('original', 'all'):
             raise ValueError("task_loss_views must be 'original' or 'all', "
@@ -346,6 +351,28 @@ def _check_views_hook(preprocessor: nn.Module, args: tuple,
     data = args[0] if args else kwargs.get('data')
     if isinstance(data, dict):
         check_preprocessor_takes_views(data, preprocessor)
+
+
+def auto_teacher_dtype() -> Optional[str]:
+    """``'bf16'`` where the training device has bf16 arithmetic, else None.
+
+    The device is CUDA when it is available (the runner moves the model
+    there), else the CPU.
+    """
+    from mmengine.logging import print_log
+    if torch.cuda.is_available():
+        found = torch.cuda.is_bf16_supported()
+        device = 'the GPU'
+    else:
+        found = bool(torch.backends.mkldnn.is_available()
+                     and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        device = 'this CPU'
+    print_log(
+        f"teacher_dtype='auto': {device} has "
+        f"{'' if found else 'no '}bf16 arithmetic, the teacher runs in "
+        f"{'bf16' if found else 'float32'}",
+        logger='current')
+    return 'bf16' if found else None
 
 
 def _is_multi_view(kind: Union[str, type]) -> bool:
