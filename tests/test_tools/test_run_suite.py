@@ -1,7 +1,9 @@
-"""The suite runner (tools/benchmark/run_suite.py): resume, teacher order,
-options, tables and charts from given run outputs, bad suite files."""
+"""The suite runner (tools/benchmark/run_suite.py): options of each stage,
+the schedule and tuning choices, provenance and resume, the report."""
 import csv
 import json
+import math
+import os
 import os.path as osp
 import sys
 
@@ -11,28 +13,49 @@ from train_utils import ROOT, run_tool
 sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
 import run_suite  # noqa: E402
+import suite_jobs  # noqa: E402
+import suite_report  # noqa: E402
+from suite_plan import Plan  # noqa: E402
 
 STUDENT = 'configs/demo/student_resnet8_digits_10pct.py'
 KD = 'configs/demo/kd_resnet20_resnet8_digits_10pct.py'
+DLKD = 'configs/demo/dlkd_resnet20_resnet8_digits_10pct.py'
 TEACHER = 'configs/demo/teacher_resnet20_digits.py'
+SCHEDULE = dict(
+    runs=['student alone', 'DLKD'],
+    start=100,
+    gain=0.3,
+    max_iters=800,
+    options={
+        'train_cfg.max_iters': '{iters}',
+        'param_scheduler.milestones': ['{iters*2//3}', '{iters*5//6}']
+    })
 
 
 def write_suite(path, work_dir, **extra) -> str:
     body = dict(
         work_dir=str(work_dir),
+        results_dir=str(work_dir / 'results'),
         metric='accuracy/top1',
         metric_label='top-1 (%)',
         seeds=[0, 1],
         options={'train_dataloader.dataset.seed': '{seed}'},
+        report_options={'val_cfg': None},
+        distiller_options={'model.teacher_fuse_bn': True},
         teacher=dict(config=TEACHER, seed=0),
+        schedule=SCHEDULE,
+        tune=dict(scales=[0.25, 1, 4], seed=0, groups=['methods']),
         runs=[
             dict(name='student alone', config=STUDENT, group='methods'),
             dict(name='KD', config=KD, group='methods'),
+            dict(name='DLKD', config=DLKD, group='methods'),
             dict(
                 name='KD, 25%',
                 config=KD,
                 group='few-shot',
                 options={'train_dataloader.dataset.fraction': 0.25},
+                iters_scale=2.5,
+                tuned_as='KD',
                 x=25,
                 series='KD'),
             dict(
@@ -42,6 +65,7 @@ def write_suite(path, work_dir, **extra) -> str:
                 x=10,
                 series='KD'),
         ],
+        compare=dict(reference='DLKD', against=['student alone', 'KD']),
         charts=[
             dict(group='methods', kind='bar'),
             dict(group='few-shot', kind='line', xlabel='%')
@@ -52,114 +76,255 @@ def write_suite(path, work_dir, **extra) -> str:
     return str(path)
 
 
-def fake_result(run_dir, value) -> None:
-    import os
-    os.makedirs(run_dir, exist_ok=True)
-    with open(osp.join(run_dir, 'result.json'), 'w') as f:
-        json.dump(dict(value=value, train_s=10.0, test_s=2.0), f)
-    with open(osp.join(run_dir, 'last_checkpoint'), 'w') as f:
-        f.write(osp.join(run_dir, 'iter_2.pth'))
+def plan_of(tmp_path, **extra) -> Plan:
+    suite = run_suite.load_suite(
+        write_suite(tmp_path / 's.py', tmp_path, **extra))
+    return Plan(suite, str(tmp_path), str(tmp_path / 'results'))
 
 
-def test_jobs_options_and_same_as(tmp_path):
-    suite = run_suite.load_suite(write_suite(tmp_path / 's.py', tmp_path))
-    jobs = run_suite.make_jobs(suite, str(tmp_path))
-    # same_as adds no job: 3 runs x 2 seeds
-    assert [(j.name, j.seed) for j in jobs] == [('student alone', 0),
-                                                ('student alone', 1),
-                                                ('KD', 0), ('KD', 1),
-                                                ('KD, 25%', 0), ('KD, 25%', 1)]
-    assert [j.needs_teacher for j in jobs] == [False] * 2 + [True] * 4
-    assert jobs[5].run_dir == osp.join(str(tmp_path), 'kd_25', 'seed1')
-    assert jobs[5].cfg_options('/t.pth') == [
-        'randomness.seed=1', 'train_dataloader.dataset.seed=1',
-        'train_dataloader.dataset.fraction=0.25', 'model.teacher_ckpt=/t.pth'
-    ]
-    # the teacher has its own options, not the suite's
-    teacher = run_suite.teacher_job(suite, str(tmp_path))
-    assert teacher.cfg_options(None) == ['randomness.seed=0']
-    only = run_suite.make_jobs(suite, str(tmp_path), groups=['few-shot'])
-    assert sorted({j.name for j in only}) == ['KD', 'KD, 25%']
+def finish(job, value, inputs=None) -> None:
+    """A finished result of ``job`` with its current inputs."""
+    os.makedirs(osp.dirname(job.result_file), exist_ok=True)
+    with open(job.result_file, 'w') as f:
+        json.dump(
+            dict(
+                value=value,
+                split='test' if job.stage == 'report' else 'val',
+                train_s=10.0,
+                test_s=2.0,
+                inputs=inputs or job.inputs('/t.pth')), f)
 
 
-def test_resume_runs_only_the_missing_jobs_teacher_first(
-        tmp_path, monkeypatch):
-    suite = run_suite.load_suite(write_suite(tmp_path / 's.py', tmp_path))
-    jobs = run_suite.make_jobs(suite, str(tmp_path))
-    teacher = run_suite.teacher_job(suite, str(tmp_path))
-    for job in jobs[:3]:  # an interrupted suite: three runs finished
-        fake_result(job.run_dir, 50.0)
+def test_template_filling():
+    assert suite_jobs.fill('{iters*2//3}', 0, 300) == 200
+    assert suite_jobs.fill(['{iters}', '{iters*5//6}'], 0, 600) == [600, 500]
+    assert suite_jobs.fill('sub{seed}', 3, None) == 'sub3'
+    with pytest.raises(ValueError, match='schedule length'):
+        suite_jobs.fill('{iters}', 0, None)
+
+
+def test_schedule_doubles_until_every_run_gains_less_than_the_threshold(
+        tmp_path):
+    plan = plan_of(tmp_path)
+    jobs, iters = plan.schedule_jobs()
+    assert iters is None and [(j.name, j.iters)
+                              for j in jobs] == [('student alone', 100),
+                                                 ('DLKD', 100)]
+    assert jobs[1].options['train_cfg.max_iters'] == 100
+    assert jobs[1].options['param_scheduler.milestones'] == [66, 83]
+    assert jobs[1].options['model.teacher_fuse_bn'] is True
+    assert 'model.teacher_fuse_bn' not in jobs[0].options
+    assert 'val_cfg' not in jobs[0].options  # validation scores the stage
+    curve = {
+        'student alone': {
+            100: 80.0,
+            200: 82.0,
+            400: 82.2,
+            800: 82.3
+        },
+        'DLKD': {
+            100: 81.0,
+            200: 84.0,
+            400: 85.0,
+            800: 85.1
+        },
+    }
+    for length in (100, 200, 400):
+        for job in plan.schedule_jobs()[0]:
+            if job.iters == length:
+                finish(job, curve[job.name][length])
+    # student alone gains 0.2 at 200 -> 400, DLKD 1.0: double again
+    jobs, iters = plan.schedule_jobs()
+    assert iters is None and {j.iters for j in jobs} == {100, 200, 400, 800}
+    for job in jobs:
+        if job.iters == 800:
+            finish(job, curve[job.name][800])
+    assert plan.schedule_jobs()[1] == 400
+    assert plan.schedule_curves() == curve
+    # no tune or report job before the schedule is chosen
+    (tmp_path / 'fresh').mkdir()
+    plan = plan_of(tmp_path / 'fresh')
+    assert {j.stage for j in plan.all_jobs()} == {'schedule'}
+
+
+def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):
+    plan = plan_of(tmp_path, schedule=dict(SCHEDULE, iters=200))
+    tune, chosen = plan.tune_jobs(200)
+    assert chosen == {}
+    assert sorted({j.name for j in tune}) == ['DLKD', 'KD']  # not the student
+    kd = {j.scale: j for j in tune if j.name == 'KD'}
+    assert kd[4].options['model.distill.losses.loss_kd.loss_weight'] == 4.0
+    assert 'model.distill.losses.loss_kd.loss_weight' not in kd[1].options
+    dlkd = {j.scale: j for j in tune if j.name == 'DLKD'}
+    assert dlkd[0.25].options == {
+        **dlkd[1].options, 'model.distill.losses.loss_align.loss_weight': 2.5,
+        'model.distill.losses.loss_corr.loss_weight': 5.0,
+        'model.distill.losses.loss_sup.loss_weight': 0.125
+    }
+    # only reported runs that need no tuning are known yet
+    assert {j.name for j in plan.report_jobs(200, chosen)} == {'student alone'}
+    for scale, value in ((0.25, 70.0), (1, 75.0), (4, 75.0)):
+        finish(kd[scale], value)
+        finish(dlkd[scale], {0.25: 80.0, 1: 79.0, 4: 78.0}[scale])
+    iters, chosen = plan.settings()
+    assert iters == 200 and chosen == {'KD': 1, 'DLKD': 0.25}  # tie: x1
+    report = plan.report_jobs(200, chosen)
+    assert [(j.name, j.seed) for j in report] == [('student alone', 0),
+                                                  ('student alone', 1),
+                                                  ('KD', 0), ('KD', 1),
+                                                  ('DLKD', 0), ('DLKD', 1),
+                                                  ('KD, 25%', 0),
+                                                  ('KD, 25%', 1)]
+    few = report[-1]
+    assert few.options['train_cfg.max_iters'] == 500  # iters_scale 2.5
+    assert few.options['train_dataloader.dataset.fraction'] == 0.25
+    assert few.options['train_dataloader.dataset.seed'] == 1
+    assert few.options['val_cfg'] is None
+    assert report[5].options[
+        'model.distill.losses.loss_sup.loss_weight'] == 0.125
+
+
+def test_the_tune_stage_reuses_the_schedule_run_of_the_same_setting(tmp_path):
+    plan = plan_of(tmp_path)
+    for length, value in ((100, 80.0), (200, 80.1)):
+        for job in plan.schedule_jobs()[0]:
+            if job.iters == length:
+                finish(job, value)
+    assert plan.schedule_jobs()[1] == 100
+    tune = [j for j in plan.tune_jobs(100)[0] if j.name == 'DLKD']
+    assert [j.stage for j in tune] == ['tune', 'schedule', 'tune']
+    assert tune[1].read()['value'] == 80.0
+
+
+def test_changed_inputs_stop_the_suite_unless_rerun(tmp_path, monkeypatch):
+    plan = plan_of(tmp_path, schedule=dict(SCHEDULE, iters=200), tune=None)
+    jobs = plan.all_jobs()
+    stale = dict(jobs[0].inputs('/t.pth'), config_sha256='0' * 64)
+    finish(jobs[0], 50.0, inputs=stale)
+    with pytest.raises(run_suite.SuiteError) as info:
+        run_suite.pending(jobs, '/t.pth', rerun_changed=False)
+    assert f'{jobs[0].result_file}: config_sha256 changed' in str(info.value)
+    assert run_suite.pending(jobs, '/t.pth', True) == jobs
+    finish(jobs[0], 50.0)
+    assert run_suite.pending(jobs, '/t.pth', False) == jobs[1:]
+
+
+def test_inputs_follow_the_config_options_and_teacher_weights(tmp_path):
+    plan = plan_of(tmp_path, schedule=dict(SCHEDULE, iters=200), tune=None)
+    job = [j for j in plan.all_jobs() if j.name == 'KD'][0]
+    ckpt = tmp_path / 'teacher.pth'
+    ckpt.write_bytes(b'weights')
+    other = tmp_path / 'copy' / 'teacher.pth'
+    other.parent.mkdir()
+    other.write_bytes(b'weights')
+    first = job.inputs(str(ckpt))
+    assert first['teacher_sha256'] == suite_jobs.sha256_file(str(ckpt))
+    assert job.inputs(str(other)) == first  # the same weights elsewhere
+    other.write_bytes(b'other weights')
+    assert suite_jobs.changed_inputs(
+        dict(inputs=first),
+        job.inputs(str(other))) == ['config_sha256', 'teacher_sha256']
+    job.options['train_cfg.max_iters'] = 300
+    assert 'config_sha256' in suite_jobs.changed_inputs(
+        dict(inputs=first), job.inputs(str(ckpt)))
+
+
+def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
+    suite = run_suite.load_suite(
+        write_suite(
+            tmp_path / 's.py',
+            tmp_path,
+            seeds=[0],
+            schedule=dict(SCHEDULE, max_iters=200)))
+    plan = Plan(suite, str(tmp_path), str(tmp_path / 'results'))
+    teacher = run_suite.teacher_job(suite, str(tmp_path),
+                                    str(tmp_path / 'results'))
     calls = []
 
     def fake_execute(job, metric, teacher_ckpt, threads):
-        calls.append((job.name, job.seed, teacher_ckpt))
-        fake_result(job.run_dir, 60.0 + job.seed)
-        return dict(value=60.0 + job.seed)
+        calls.append((job.stage, job.name, job.iters, job.scale, teacher_ckpt))
+        if job.name == 'teacher':
+            os.makedirs(job.run_dir, exist_ok=True)
+            with open(osp.join(job.run_dir, 'last_checkpoint'), 'w') as f:
+                f.write('/t.pth')
+        value = 70.0 + (job.iters or 0) / 100 + (job.scale or 1)
+        finish(job, value)
+        return dict(value=value, split='val')
 
-    monkeypatch.setattr(run_suite, 'execute', fake_execute)
-    failures = run_suite.run_all(suite, str(tmp_path), jobs, teacher, 1)
-    assert failures == []
-    ckpt = osp.join(teacher.run_dir, 'iter_2.pth')
-    assert calls == [('teacher', 0, None), ('KD', 1, ckpt),
-                     ('KD, 25%', 0, ckpt), ('KD, 25%', 1, ckpt)]
-    # everything is done now: a second call runs nothing
+    monkeypatch.setattr(suite_jobs, 'execute', fake_execute)
+    monkeypatch.setattr(
+        suite_jobs.Job, 'inputs',
+        lambda self, ckpt: dict(options=self.options, teacher_sha256=None))
+    assert run_suite.run_all(suite, plan, teacher, 2) == []
+    stages = [c[0] for c in calls]
+    assert calls[0][1] == 'teacher' and calls[0][4] is None
+    first_tune = stages.index('tune')
+    assert set(stages[1:first_tune]) == {'schedule'}
+    assert all(c[4] == '/t.pth' for c in calls[1:] if c[1] != 'student alone')
+    # 100 and 200 trained for both schedule runs; max_iters caps at 200
+    assert sorted(c[2] for c in calls
+                  if c[0] == 'schedule') == [100] * 2 + [200] * 2
+    assert plan.settings() == (200, {'KD': 4, 'DLKD': 4})
+    reported = sorted((c[1], c[2], c[3]) for c in calls
+                      if c[0] == 'report' and c[1] != 'teacher')
+    assert reported == [('DLKD', 200, 4), ('KD', 200, 4), ('KD, 25%', 500, 4),
+                        ('student alone', 200, 1.0)]
     calls.clear()
-    assert run_suite.run_all(suite, str(tmp_path), jobs, teacher, 2) == []
+    assert run_suite.run_all(suite, plan, teacher, 1) == []
     assert calls == []
 
 
-def test_a_failed_run_is_reported_and_the_others_go_on(tmp_path, monkeypatch):
-    suite = run_suite.load_suite(
-        write_suite(tmp_path / 's.py', tmp_path, teacher=None))
-    jobs = run_suite.make_jobs(suite, str(tmp_path))[:2]
-
-    def fake_execute(job, metric, teacher_ckpt, threads):
-        if job.seed == 0:
-            raise RuntimeError('boom')
-        fake_result(job.run_dir, 70.0)
-        return dict(value=70.0)
-
-    monkeypatch.setattr(run_suite, 'execute', fake_execute)
-    failures = run_suite.run_all(suite, str(tmp_path), jobs, None, 1)
-    assert failures == ['student alone seed 0: boom']
-    assert jobs[1].done and not jobs[0].done
+def test_paired_difference_and_report(tmp_path):
+    a = suite_report.RunResult('DLKD', 'methods', [80.0, 82.0, 81.0],
+                               [0, 1, 2])
+    b = suite_report.RunResult('KD', 'methods', [79.0, 80.0, 81.5, 60.0],
+                               [0, 1, 2, 3])
+    mean, half, n = suite_report.paired_difference(a, b)
+    diffs = [1.0, 2.0, -0.5]
+    sd = math.sqrt(sum((d - 2.5 / 3)**2 for d in diffs) / 2)
+    assert n == 3 and mean == pytest.approx(2.5 / 3)
+    assert half == pytest.approx(4.302653 * sd / math.sqrt(3), rel=1e-5)
+    table = suite_report.paired_table([a, b], 'DLKD', ['KD'], 'top-1')
+    assert f'| KD | +0.83 | [{mean - half:+.2f}, {mean + half:+.2f}] | 3 |' \
+        in table
 
 
-def test_report_from_given_run_outputs(tmp_path):
-    suite_file = write_suite(tmp_path / 's.py', tmp_path / 'work')
+def test_report_from_result_files(tmp_path):
+    suite_file = write_suite(
+        tmp_path / 's.py',
+        tmp_path,
+        schedule=dict(SCHEDULE, iters=200),
+        tune=None,
+        teacher=None)
+    plan = Plan(
+        run_suite.load_suite(suite_file), str(tmp_path),
+        str(tmp_path / 'results'))
     values = {
-        ('teacher', 0): 90.0,
-        ('student_alone', 0): 80.0,
-        ('student_alone', 1): 82.0,
-        ('kd', 0): 84.0,
-        ('kd', 1): 85.0,
-        ('kd_25', 0): 86.0,
+        ('student alone', 0): 80.0,
+        ('student alone', 1): 82.0,
+        ('KD', 0): 84.0,
+        ('KD', 1): 85.0,
+        ('DLKD', 0): 86.0,
+        ('DLKD', 1): 86.5,
+        ('KD, 25%', 0): 86.0
     }
-    for (run, seed), value in values.items():
-        run_dir = (
-            tmp_path / 'work' / 'teacher' if run == 'teacher' else tmp_path /
-            'work' / run / f'seed{seed}')
-        fake_result(str(run_dir), value)
-    out = run_tool('benchmark/run_suite.py', suite_file, '--report-only',
-                   '--groups', 'few-shot')
-    md = (tmp_path / 'work' / 'results.md').read_text()
+    for job in plan.all_jobs():
+        if (job.name, job.seed) in values:
+            finish(job, values[(job.name, job.seed)])
+    out = run_tool('benchmark/run_suite.py', suite_file, '--report-only')
+    md = (tmp_path / 'results' / 'results.md').read_text()
     assert md in out
     assert '| student alone | 81.00 | 1.41 | 2 | 80.00, 82.00 |' in md
-    assert '| KD | 84.50 | 0.71 | 2 | 84.00, 85.00 |' in md
     assert '| KD, 25% | 86.00 | 0.00 | 1 | 86.00 |' in md
     assert '| KD, 10% | 84.50 | 0.71 | 2 | 84.00, 85.00 |' in md
-    assert '| teacher | 90.00 | 0.00 | 1 | 90.00 |' in md
-    assert 'runs finished: 6 of 7' in md
-    with open(tmp_path / 'work' / 'results.csv') as f:
+    assert 'jobs finished: 7 of the 8 known so far' in md
+    assert 'sample standard deviation' in md
+    assert '| student alone | +5.25 |' in md
+    with open(tmp_path / 'results' / 'results.csv') as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 8  # teacher 1, student 2, KD 2, KD 25% 1, KD 10% 2
-    assert {(r['run'], r['seed'], r['value'])
-            for r in rows
-            if r['group'] == 'few-shot'} == {('KD, 25%', '0', '86.0000'),
-                                             ('KD, 10%', '0', '84.0000'),
-                                             ('KD, 10%', '1', '85.0000')}
+    assert len(rows) == 9
     for chart in ('methods.png', 'few_shot.png'):
-        assert (tmp_path / 'work' / chart).stat().st_size > 5000
+        assert (tmp_path / 'results' / chart).stat().st_size > 5000
 
 
 @pytest.mark.parametrize(
@@ -167,7 +332,10 @@ def test_report_from_given_run_outputs(tmp_path):
     [(dict(runs=[dict(name='x', config='configs/nope.py')]),
       'runs\\[0\\] \\(x\\) config configs/nope.py does not exist'),
      (dict(runs=[dict(name='y', same_as='z')]), 'same_as=.z. names no'),
+     (dict(runs=[dict(name='y', config=KD, tuned_as='z')]),
+      'tuned_as=.z. names no'),
      (dict(runs=[dict(config=STUDENT)]), "runs\\[0\\] has no 'name'"),
+     (dict(runs=[dict(name='a', config=STUDENT)]), "schedule.runs names "),
      (dict(
          runs=[dict(name='a', config=STUDENT),
                dict(name='a', config=STUDENT)]), 'run names repeat')])
@@ -184,9 +352,7 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
 def test_shipped_suites_load(tmp_path, name):
     suite = run_suite.load_suite(
         osp.join(ROOT, 'tools', 'benchmark', 'suites', name))
-    jobs = run_suite.make_jobs(suite, str(tmp_path))
-    assert {j.seed for j in jobs} == {0, 1, 2}
-    assert len(jobs) == 3 * len({j.name for j in jobs})
-    assert all(osp.isfile(osp.join(ROOT, j.config)) for j in jobs)
-    assert run_suite.teacher_job(suite, str(tmp_path)) is not None
-    assert any(j.needs_teacher for j in jobs)
+    plan = Plan(suite, str(tmp_path), str(tmp_path / 'results'))
+    jobs = plan.all_jobs()
+    assert jobs and all(osp.isfile(osp.join(ROOT, j.config)) for j in jobs)
+    assert suite.get('teacher')

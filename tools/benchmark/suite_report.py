@@ -1,8 +1,10 @@
 """Tables and charts of a benchmark suite's results (``run_suite.py``)."""
 import csv
+import math
 import os.path as osp
 import statistics
-from typing import Dict, List, Optional, Sequence
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
 
 
 class RunResult:
@@ -50,25 +52,188 @@ def group_names(results: Sequence[RunResult]) -> List[str]:
     return names
 
 
-def markdown_tables(results: Sequence[RunResult], metric_label: str) -> str:
-    """One markdown table per group: mean, standard deviation, runs."""
+def markdown_tables(results: Sequence[RunResult],
+                    metric_label: str,
+                    scales: Optional[Dict[str, float]] = None) -> str:
+    """One markdown table per group: mean, sample standard deviation over
+    the finished seeds, their number and values (and, with ``scales``, the
+    distillation-weight factor each run was trained with)."""
     parts = []
+    scale_col = scales is not None
     for group in group_names(results):
         rows = [r for r in results if r.group == group]
-        lines = [
-            f'### {group}', '',
-            f'| run | {metric_label} mean | std | seeds | per seed |',
-            '|---|---|---|---|---|'
-        ]
+        head = f'| run | {metric_label} mean | std | seeds | per seed |'
+        rule = '|---|---|---|---|---|'
+        if scale_col:
+            head, rule = head + ' weight scale |', rule + '---|'
+        lines = [f'### {group}', '', head, rule]
         for r in rows:
+            extra = ''
+            if scale_col:
+                scale = scales.get(r.name)
+                extra = f' {scale:g} |' if scale is not None else ' |'
             if not r.values:
-                lines.append(f'| {r.name} | not run yet | | 0 | |')
+                lines.append(f'| {r.name} | not run yet | | 0 | |' + extra)
                 continue
             per_seed = ', '.join(f'{v:.2f}' for v in r.values)
             lines.append(f'| {r.name} | {r.mean:.2f} | {r.std:.2f} | '
-                         f'{len(r.values)} | {per_seed} |')
+                         f'{len(r.values)} | {per_seed} |' + extra)
         parts.append('\n'.join(lines))
     return '\n\n'.join(parts) + '\n'
+
+
+def t_quantile(df: int, level: float = 0.95) -> float:
+    """The two-sided Student-t quantile for ``df`` degrees of freedom."""
+    from scipy import stats
+    return float(stats.t.ppf(0.5 + level / 2, df))
+
+
+def paired_difference(a: RunResult,
+                      b: RunResult) -> Optional[Tuple[float, float, int]]:
+    """Mean and 95% half-width (Student t) of ``a - b`` over the seeds both
+    finished, and their number; None with fewer than two."""
+    va = dict(zip(a.seeds, a.values))
+    vb = dict(zip(b.seeds, b.values))
+    common = sorted(set(va) & set(vb))
+    if len(common) < 2:
+        return None
+    diffs = [va[s] - vb[s] for s in common]
+    half = t_quantile(len(diffs) - 1) * statistics.stdev(diffs) / math.sqrt(
+        len(diffs))
+    return statistics.fmean(diffs), half, len(diffs)
+
+
+def paired_table(results: Sequence[RunResult], reference: str,
+                 against: Sequence[str], metric_label: str) -> str:
+    """Markdown: ``reference - other`` per seed pair, mean and 95% CI."""
+    by_name = {r.name: r for r in results}
+    lines = [
+        f'### {reference} against each run, paired by seed', '',
+        f'| {reference} minus | mean difference ({metric_label}) | 95% CI '
+        '| seed pairs |', '|---|---|---|---|'
+    ]
+    for name in against:
+        if reference not in by_name or name not in by_name:
+            continue
+        found = paired_difference(by_name[reference], by_name[name])
+        if found is None:
+            lines.append(f'| {name} | fewer than 2 seed pairs | | |')
+            continue
+        mean, half, n = found
+        lines.append(f'| {name} | {mean:+.2f} | [{mean - half:+.2f}, '
+                     f'{mean + half:+.2f}] | {n} |')
+    return '\n'.join(lines) + '\n'
+
+
+def curve_table(curves: Dict[str, Dict[int, float]], metric_label: str,
+                chosen: Optional[int]) -> str:
+    """Markdown: the validation value of each schedule run per length."""
+    lengths = sorted({n for c in curves.values() for n in c})
+    lines = [
+        '### schedule (validation split, one seed)', '',
+        '| run | ' + ' | '.join(f'{n} it' for n in lengths) + ' |',
+        '|---|' + '---|' * len(lengths)
+    ]
+    for name, curve in curves.items():
+        cells = [f'{curve[n]:.2f}' if n in curve else '' for n in lengths]
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    lines.append(f'chosen length: {chosen} iterations'
+                 if chosen else 'chosen length: not decided yet')
+    return '\n'.join(lines) + '\n'
+
+
+def tune_table(scores: Dict[str, dict], chosen: Dict[str, float],
+               metric_label: str) -> str:
+    """Markdown: each tuned run's validation value per weight scale."""
+    scales = sorted({s for v in scores.values() for s in v})
+    lines = [
+        f'### tuning (validation split, one seed): {metric_label} per '
+        'scale of the reference weights', '',
+        '| run | ' + ' | '.join(f'x{s:g}' for s in scales) + ' | chosen |',
+        '|---|' + '---|' * (len(scales) + 1)
+    ]
+    for name, values in scores.items():
+        cells = [f'{values[s]:.2f}' if s in values else '' for s in scales]
+        pick = chosen.get(name)
+        lines.append(f'| {name} | ' + ' | '.join(cells) +
+                     f' | {"" if pick is None else f"x{pick:g}"} |')
+    return '\n'.join(lines) + '\n'
+
+
+def fmt_s(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f'{seconds // 60}m{seconds % 60:02d}s'
+
+
+def collect(suite, plan, teacher) -> Tuple[List[RunResult], float, int, int]:
+    """The reported results (one ``RunResult`` per run, and the teacher),
+    the train + test seconds of all finished jobs, and how many of the
+    known jobs finished."""
+    iters, chosen = plan.settings()
+    jobs = plan.all_jobs() + ([teacher] if teacher else [])
+    finished = [j for j in jobs if j.read() is not None]
+    seconds = sum(j.read()['train_s'] + j.read()['test_s'] for j in finished)
+    results = []
+    if teacher is not None:
+        res = teacher.read()
+        results.append(
+            RunResult('teacher', 'teacher', [res['value']] if res else [],
+                      [teacher.seed] if res else []))
+    report_jobs = plan.report_jobs(iters, chosen)
+    for run in suite.runs:
+        source = run.get('same_as', run['name'])
+        values, seeds = [], []
+        for job in report_jobs:
+            res = job.read() if job.name == source else None
+            if res is not None:
+                values.append(res['value'])
+                seeds.append(job.seed)
+        results.append(
+            RunResult(run['name'], run.get('group', 'runs'), values, seeds,
+                      run.get('x'), run.get('series')))
+    return results, seconds, len(finished), len(jobs)
+
+
+def write_report(suite, suite_path: str, plan, teacher,
+                 wall_s: Optional[float], machine: str) -> str:
+    """Write results.md/.csv and the charts to the results directory;
+    return the markdown."""
+    results, seconds, done, known = collect(suite, plan, teacher)
+    iters, chosen = plan.settings()
+    label = suite.get('metric_label', suite.metric)
+    header = [
+        f'# Suite {osp.splitext(osp.basename(suite_path))[0]}', '',
+        f'- command: `python tools/benchmark/run_suite.py {suite_path}`',
+        f'- report written on {machine}, {time.strftime("%Y-%m-%d")}',
+        f'- jobs finished: {done} of the {known} known so far; their train '
+        f'+ test time added up: {fmt_s(seconds)}',
+        '- std: sample standard deviation over the finished seeds'
+    ]
+    if wall_s is not None:
+        header.append(f'- wall time of the last invocation: {fmt_s(wall_s)}')
+    parts = ['\n'.join(header)]
+    if suite.get('schedule') and not suite.schedule.get('iters'):
+        parts.append(curve_table(plan.schedule_curves(), label, iters))
+    if suite.get('tune'):
+        parts.append(tune_table(plan.tune_scores(iters), chosen, label))
+    scales = {
+        r['name']: plan.scale_of(r.get('same_as', r['name']), chosen)
+        for r in suite.runs
+    } if suite.get('tune') else None
+    parts.append(markdown_tables(results, label, scales))
+    compare = suite.get('compare')
+    if compare:
+        parts.append(
+            paired_table(results, compare['reference'], compare['against'],
+                         label))
+    text = '\n\n'.join(parts)
+    out = plan.results_dir
+    with open(osp.join(out, 'results.md'), 'w') as f:
+        f.write(text)
+    write_csv(results, osp.join(out, 'results.csv'))
+    draw_charts(results, suite.get('charts', []), label, out)
+    return text
 
 
 def write_csv(results: Sequence[RunResult], path: str) -> None:

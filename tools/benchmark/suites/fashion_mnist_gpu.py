@@ -12,8 +12,8 @@ prepare = [
 ]
 prepare_check = 'data/fashion_mnist/t10k-labels-idx1-ubyte'
 cfg_dir = 'configs/fashion_mnist/'
-options = {
-    'train_dataloader.dataset.fraction': 1.0,
+options = {'train_dataloader.dataset.fraction': 1.0}
+report_options = {
     'val_cfg': None,
     'val_dataloader': None,
     'val_evaluator': None,

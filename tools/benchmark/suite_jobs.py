@@ -1,0 +1,278 @@
+"""One training run of a benchmark suite: its options, what produced its
+result (provenance) and how it is trained and scored."""
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+import platform
+import re
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+from mmengine.config import Config
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: ``{seed}``, ``{iters}``, ``{iters*2//3}`` in option values.
+_TEMPLATE = re.compile(r'\{(seed|iters)(?:\*(\d+)//(\d+))?\}')
+#: Keys of a result's ``inputs`` that must match for it to count as done.
+INPUT_KEYS = ('config', 'options', 'config_sha256', 'teacher_sha256')
+
+
+def fill(value, seed: int, iters: Optional[int]):
+    """``value`` with ``{seed}``, ``{iters}`` and ``{iters*a//b}`` filled in
+    (lists item by item); a string that is one template becomes an int."""
+    if isinstance(value, (list, tuple)):
+        return [fill(v, seed, iters) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def one(match) -> str:
+        name, num, den = match.groups()
+        base = seed if name == 'seed' else iters
+        if base is None:
+            raise ValueError(f'option value {value!r} needs the schedule '
+                             'length, which is not chosen yet')
+        return str(base * int(num) // int(den) if num else base)
+
+    filled = _TEMPLATE.sub(one, value)
+    return int(filled) if _TEMPLATE.fullmatch(value) else filled
+
+
+def option_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return '[' + ','.join(option_text(v) for v in value) + ']'
+    return str(value)
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def commit() -> str:
+    """The checkout's commit, with ``+dirty`` for uncommitted changes to
+    tracked files."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'],
+                              cwd=ROOT,
+                              capture_output=True,
+                              text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '-uno'],
+                               cwd=ROOT,
+                               capture_output=True,
+                               text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+    return head + ('+dirty' if dirty else '')
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f'{os.cpu_count()} x {cpu}'
+
+
+class Job:
+    """One (run, seed) of a suite, at one stage.
+
+    Args:
+        name (str): The run's name.
+        config (str): Its training config, relative to the repo root.
+        seed (int): The seed.
+        options (dict): Its ``--cfg-options``, templates filled in.
+        run_dir (str): Its work directory (checkpoints, logs).
+        result_file (str): Where its result JSON goes.
+        needs_teacher (bool): Whether it gets ``model.teacher_ckpt``.
+        stage (str): ``'report'`` (trained, then tested once on the test
+            set), ``'tune'`` or ``'schedule'`` (scored on the validation
+            split at the end of training). Defaults to 'report'.
+        label (str): What the job is, for progress lines. Defaults to
+            ``name``.
+    """
+
+    def __init__(self,
+                 name: str,
+                 config: str,
+                 seed: int,
+                 options: dict,
+                 run_dir: str,
+                 result_file: str,
+                 needs_teacher: bool,
+                 stage: str = 'report',
+                 label: Optional[str] = None) -> None:
+        self.name = name
+        self.config = config
+        self.seed = seed
+        self.options = options
+        self.run_dir = run_dir
+        self.result_file = result_file
+        self.needs_teacher = needs_teacher
+        self.stage = stage
+        self.label = label or name
+        # set by the plan: the schedule length and the weight factor
+        self.iters: Optional[int] = None
+        self.scale: Optional[float] = None
+
+    def cfg_options(self, teacher_ckpt: Optional[str]) -> List[str]:
+        """``key=value`` strings, the teacher's checkpoint included."""
+        opts = {'randomness.seed': self.seed, **self.options}
+        if self.needs_teacher:
+            if teacher_ckpt is None:
+                raise RuntimeError(f'run {self.name!r} needs the suite\'s '
+                                   'teacher, but the suite has none')
+            opts['model.teacher_ckpt'] = teacher_ckpt
+        return [f'{k}={option_text(v)}' for k, v in opts.items()]
+
+    def inputs(self, teacher_ckpt: Optional[str]) -> dict:
+        """What produces this job's result: the config, the options, the
+        SHA-256 of the resolved config (with the teacher's file named by
+        its SHA-256, so the same weights anywhere give the same hash) and
+        of the teacher's weights."""
+        teacher_sha = None
+        if self.needs_teacher and teacher_ckpt and osp.isfile(teacher_ckpt):
+            teacher_sha = sha256_file(teacher_ckpt)
+        opts = {'randomness.seed': self.seed, **self.options}
+        cfg = Config.fromfile(osp.join(ROOT, self.config))
+        cfg.merge_from_dict(opts)
+        if self.needs_teacher:
+            cfg.model.teacher_ckpt = teacher_sha
+        text = cfg.pretty_text
+        return dict(
+            config=self.config,
+            options={
+                k: option_text(v)
+                for k, v in opts.items()
+            },
+            config_sha256=hashlib.sha256(text.encode()).hexdigest(),
+            teacher_sha256=teacher_sha)
+
+    def read(self) -> Optional[dict]:
+        """The result file, or None."""
+        if not osp.isfile(self.result_file):
+            return None
+        with open(self.result_file) as f:
+            return json.load(f)
+
+
+def changed_inputs(result: dict, inputs: dict) -> List[str]:
+    """The input keys on which a finished result differs from ``inputs``."""
+    old = result.get('inputs') or {}
+    return [k for k in INPUT_KEYS if old.get(k) != inputs.get(k)]
+
+
+def run_tool(cmd: List[str],
+             log_file: str,
+             threads: Optional[int] = None) -> None:
+    """Run a tool from the repository root, its output in ``log_file``;
+    raise with the log's tail if it fails.
+
+    Args:
+        cmd (list[str]): The command.
+        log_file (str): Where its stdout and stderr go.
+        threads (int, optional): OpenMP threads; None keeps torch's
+            default. Defaults to None.
+    """
+    env = dict(os.environ)
+    if threads is not None:
+        env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(threads)
+    with open(log_file, 'w') as f:
+        proc = subprocess.run(
+            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=env)
+    if proc.returncode != 0:
+        with open(log_file) as f:
+            tail = f.read()[-3000:]
+        raise RuntimeError(f'{" ".join(cmd)} exited with {proc.returncode}; '
+                           f'log {log_file}:\n{tail}')
+
+
+def last_checkpoint(run_dir: str) -> str:
+    path = osp.join(run_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} is missing: did training finish?')
+    with open(path) as f:
+        return f.read().strip()
+
+
+def validation_metrics(run_dir: str, metric: str) -> Dict[str, float]:
+    """The metrics of the last validation the training run in ``run_dir``
+    logged (mmengine's ``<timestamp>/vis_data/scalars.json``)."""
+    logs = sorted(
+        glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
+    found = None
+    for path in logs[-1:]:
+        with open(path) as f:
+            for line in f:
+                entry = json.loads(line)
+                if metric in entry:
+                    found = entry
+    if found is None:
+        raise KeyError(f'no validation with {metric!r} in {logs[-1:]}: '
+                       'does the config validate at the end of training?')
+    return {k: v for k, v in found.items() if isinstance(v, (int, float))}
+
+
+def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
+            threads: int) -> dict:
+    """Train one job, score it, write and return its result.
+
+    A ``'report'`` job is tested once on the test set through
+    ``tools/test.py`` on its last checkpoint; a ``'tune'`` or
+    ``'schedule'`` job is scored by the validation at the end of its
+    training (the test set is not read).
+    """
+    os.makedirs(job.run_dir, exist_ok=True)
+    inputs = job.inputs(teacher_ckpt)
+    opts = job.cfg_options(teacher_ckpt)
+    py = sys.executable
+    t0 = time.time()
+    run_tool([
+        py, 'tools/train.py', job.config, '--work-dir', job.run_dir,
+        '--cfg-options', *opts
+    ], osp.join(job.run_dir, 'train_stdout.log'), threads)
+    t1 = time.time()
+    if job.stage == 'report':
+        out = osp.join(job.run_dir, 'test_metrics.json')
+        run_tool([
+            py, 'tools/test.py', job.config,
+            last_checkpoint(job.run_dir), '--work-dir',
+            osp.join(job.run_dir, 'test'), '--out', out, '--cfg-options', *opts
+        ], osp.join(job.run_dir, 'test_stdout.log'), threads)
+        with open(out) as f:
+            metrics = json.load(f)
+    else:
+        metrics = validation_metrics(job.run_dir, metric)
+    if metric not in metrics:
+        raise KeyError(f'{job.run_dir}: no metric {metric!r} '
+                       f'(found {sorted(metrics)})')
+    result = dict(
+        value=float(metrics[metric]),
+        split='test' if job.stage == 'report' else 'val',
+        stage=job.stage,
+        metrics=metrics,
+        train_s=round(t1 - t0, 1),
+        test_s=round(time.time() - t1, 1),
+        threads=threads,
+        inputs=inputs,
+        commit=commit(),
+        machine=machine(),
+        date=time.strftime('%Y-%m-%d'))
+    os.makedirs(osp.dirname(job.result_file), exist_ok=True)
+    tmp = job.result_file + '.part'
+    with open(tmp, 'w') as f:
+        json.dump(result, f, indent=1)
+    os.replace(tmp, job.result_file)
+    return result

@@ -1,0 +1,251 @@
+"""The stages of a benchmark suite: which jobs to run, given what is done.
+
+1. ``schedule`` (optional): the named runs (seed ``schedule.seed``, the
+   reference recipe) train for ``start``, ``2 start``, ... iterations and
+   are scored on the validation split; the schedule is the shortest length
+   after which one more doubling gains less than ``gain`` for every one of
+   them. ``schedule.iters`` fixes the length instead.
+2. ``tune`` (optional): every run of ``tune.groups`` with distillation
+   losses trains once per ``tune.scales`` factor (all its distillation
+   weights times the factor, seed ``tune.seed``) at the chosen schedule,
+   scored on the validation split; its best factor is its setting. A run
+   with ``tuned_as='NAME'`` takes NAME's factor.
+3. ``report``: every run, at its setting, once per seed, tested once.
+
+Options of a job, later ones overriding: the suite's ``options``, the
+stage's (``report_options`` for reported runs), the schedule's ``options``
+(``{iters}`` filled with the chosen length times the run's
+``iters_scale``), the run's ``options``, the scaled loss weights and, for
+distillers, ``distiller_options``.
+"""
+import copy
+import functools
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+from mmengine.config import Config
+from suite_jobs import ROOT, Job, fill  # noqa: I100
+from suite_report import slug
+
+
+@functools.lru_cache(maxsize=None)
+def _config(path: str) -> Config:
+    return Config.fromfile(osp.join(ROOT, path))
+
+
+def is_distiller(config: str) -> bool:
+    """Whether a config's model is one of mmdlkd's distillers."""
+    return 'Distiller' in str(_config(config).model.get('type', ''))
+
+
+def loss_weights(config: str, options: dict) -> Dict[str, float]:
+    """``{option key: weight}`` of each distillation loss a config builds
+    (after ``options``); empty for a model trained alone."""
+    cfg = copy.deepcopy(_config(config))
+    cfg.merge_from_dict(options)
+    losses = (cfg.model.get('distill') or {}).get('losses') or {}
+    return {
+        f'model.distill.losses.{name}.loss_weight':
+        float(loss.get('loss_weight', 1.0))
+        for name, loss in losses.items() if loss is not None
+    }
+
+
+class Plan:
+    """The jobs of a suite and the settings its stages chose.
+
+    Args:
+        suite (Config): The suite (see ``run_suite.py``).
+        work_dir (str): Where runs write checkpoints and logs.
+        results_dir (str): Where result files go.
+        seeds (list[int], optional): Replace every run's seeds.
+        groups (list[str], optional): Only these groups' runs (and the
+            runs their ``same_as`` / ``tuned_as`` name).
+    """
+
+    def __init__(self,
+                 suite: Config,
+                 work_dir: str,
+                 results_dir: str,
+                 seeds: Optional[List[int]] = None,
+                 groups: Optional[List[str]] = None) -> None:
+        self.suite = suite
+        self.work_dir = work_dir
+        self.results_dir = results_dir
+        self.seeds = seeds
+        self.runs = {run['name']: run for run in suite.runs}
+        wanted = set()
+        for run in suite.runs:
+            if groups is None or run.get('group', 'runs') in groups:
+                wanted.add(run.get('same_as', run['name']))
+        for name in list(wanted):
+            if self.runs[name].get('tuned_as'):
+                wanted.add(self.runs[name]['tuned_as'])
+        self.wanted = [
+            r['name'] for r in suite.runs
+            if r['name'] in wanted and 'same_as' not in r
+        ]
+
+    # ------------------------------------------------------------ options
+    def _job(self, run: dict, stage: str, seed: int, tag: str,
+             iters: Optional[int], scale: float) -> Job:
+        name = run['name']
+        sched = self.suite.get('schedule') or {}
+        if (stage == 'tune' and scale == 1 and iters is not None
+                and name in sched.get('runs',
+                                      ()) and seed == sched.get('seed', 0)):
+            # the schedule stage trained this already
+            return self._job(run, 'schedule', seed, f'iters{iters}', iters,
+                             1.0)
+        opts = dict(self.suite.get('options', {}))
+        if stage == 'report':
+            opts.update(self.suite.get('report_options', {}))
+        length = None
+        if iters is not None:
+            length = int(round(iters * run.get('iters_scale', 1.0)))
+            opts.update(sched.get('options', {}))
+        opts.update(run.get('options', {}))
+        opts = {k: fill(v, seed, length) for k, v in opts.items()}
+        if scale != 1:
+            for key, weight in loss_weights(run['config'], opts).items():
+                opts[key] = weight * scale
+        distill = is_distiller(run['config'])
+        if distill:
+            opts.update(self.suite.get('distiller_options', {}))
+        path = osp.join(stage, slug(name), tag)
+        job = Job(
+            name,
+            run['config'],
+            seed,
+            opts,
+            osp.join(self.work_dir, path),
+            osp.join(self.results_dir, path + '.json'),
+            distill,
+            stage=stage,
+            label=f'{name} [{stage} {tag}]')
+        job.iters, job.scale = length, scale
+        return job
+
+    # ----------------------------------------------------------- schedule
+    def schedule_jobs(self) -> Tuple[List[Job], Optional[int]]:
+        """The schedule stage's jobs so far and the chosen length (None
+        while undecided)."""
+        sched = self.suite.get('schedule') or {}
+        if not sched:
+            return [], None
+        if sched.get('iters'):
+            return [], int(sched['iters'])
+        jobs, curves = [], {}
+        seed = sched.get('seed', 0)
+        length = int(sched['start'])
+        while True:
+            done = True
+            for name in sched['runs']:
+                job = self._job(self.runs[name], 'schedule', seed,
+                                f'iters{length}', length, 1.0)
+                jobs.append(job)
+                result = job.read()
+                if result is None:
+                    done = False
+                else:
+                    curves.setdefault(name, {})[length] = result['value']
+            if not done:
+                return jobs, None
+            half = length // 2
+            if half >= sched['start'] and all(
+                    curves[n][length] - curves[n][half] < sched['gain']
+                    for n in sched['runs']):
+                return jobs, half
+            if length * 2 > sched.get('max_iters', 1 << 30):
+                return jobs, length
+            length *= 2
+
+    def schedule_curves(self) -> Dict[str, Dict[int, float]]:
+        """``{run: {iters: validation value}}`` of the finished schedule
+        jobs."""
+        curves: Dict[str, Dict[int, float]] = {}
+        for job in self.schedule_jobs()[0]:
+            result = job.read()
+            if result is not None:
+                curves.setdefault(job.name, {})[job.iters] = result['value']
+        return curves
+
+    # --------------------------------------------------------------- tune
+    def tunable(self, name: str) -> bool:
+        tune = self.suite.get('tune') or {}
+        run = self.runs[name]
+        return bool(tune) and run.get('group', 'runs') in tune.get(
+            'groups', []) and not run.get('tuned_as') and bool(
+                loss_weights(run['config'], {}))
+
+    def tune_jobs(self, iters: Optional[int]) -> Tuple[List[Job], dict]:
+        """The tune stage's jobs and ``{run: chosen scale}`` of the runs
+        whose jobs are all done."""
+        tune = self.suite.get('tune') or {}
+        jobs, chosen = [], {}
+        for name in self.wanted:
+            if not self.tunable(name):
+                continue
+            scores = {}
+            for scale in tune['scales']:
+                job = self._job(self.runs[name], 'tune', tune.get('seed', 0),
+                                f'scale{scale:g}', iters, scale)
+                jobs.append(job)
+                result = job.read()
+                if result is not None:
+                    scores[scale] = result['value']
+            if len(scores) == len(tune['scales']):
+                best = max(scores.values())
+                chosen[name] = min((s for s, v in scores.items() if v == best),
+                                   key=lambda s: abs(s - 1))
+        return jobs, chosen
+
+    def tune_scores(self, iters: Optional[int]) -> Dict[str, dict]:
+        """``{run: {scale: validation value}}`` of the finished tune jobs."""
+        scores: Dict[str, dict] = {}
+        for job in self.tune_jobs(iters)[0]:
+            result = job.read()
+            if result is not None:
+                scores.setdefault(job.name, {})[job.scale] = result['value']
+        return scores
+
+    # ------------------------------------------------------------- report
+    def scale_of(self, name: str, chosen: dict) -> Optional[float]:
+        """The run's distillation-weight factor, None while undecided."""
+        run = self.runs[name]
+        if not self.suite.get('tune'):
+            return 1.0
+        if run.get('tuned_as'):
+            return chosen.get(run['tuned_as'])
+        if self.tunable(name):
+            return chosen.get(name)
+        return 1.0
+
+    def report_jobs(self, iters: Optional[int], chosen: dict) -> List[Job]:
+        """The reported runs whose settings are decided."""
+        jobs = []
+        for name in self.wanted:
+            scale = self.scale_of(name, chosen)
+            if scale is None:
+                continue
+            run = self.runs[name]
+            seeds = self.seeds or run.get('seeds') or self.suite.get(
+                'seeds', [0])
+            jobs += [
+                self._job(run, 'report', seed, f'seed{seed}', iters, scale)
+                for seed in seeds
+            ]
+        return jobs
+
+    def all_jobs(self) -> List[Job]:
+        """Every job whose options are decided by what is done."""
+        jobs, iters = self.schedule_jobs()
+        if iters is None and self.suite.get('schedule'):
+            return jobs
+        tune_jobs, chosen = self.tune_jobs(iters)
+        return jobs + tune_jobs + self.report_jobs(iters, chosen)
+
+    def settings(self) -> Tuple[Optional[int], dict]:
+        """The chosen schedule length and ``{run: scale}``."""
+        iters = self.schedule_jobs()[1]
+        return iters, self.tune_jobs(iters)[1]
