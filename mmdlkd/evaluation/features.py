@@ -113,7 +113,22 @@ class FeatureExtractor:
 
         Returns:
             tuple: ``(inputs, data_samples)``.
+
+        Raises:
+            ValueError: If the batch holds several views per image (a
+                multi-view training pipeline such as
+                ``mmdlkd.AugmentedViews``).
         """
+        inputs = data_batch.get('inputs') if isinstance(data_batch,
+                                                        dict) else None
+        if isinstance(inputs, (list, tuple)) and inputs and isinstance(
+                inputs[0], (list, tuple)):
+            raise ValueError(
+                'the dataloader gives several views per image (a multi-view '
+                'training pipeline such as mmdlkd.AugmentedViews); '
+                'representations are read from one view: build the loader '
+                'with the test pipeline (build_eval_dataloader(..., '
+                'pipeline=eval_pipeline(cfg)))')
         data = self.data_preprocessor(data_batch, False)
         return data['inputs'], data.get('data_samples')
 

@@ -133,8 +133,11 @@ def reference_and_eval_features(cfg: Config, args: argparse.Namespace,
     """Features of a reference split and of the evaluated split.
 
     Used by the k-NN (reference = the bank) and linear-probe (reference =
-    the probe's training set) tools. The reference split is read with the
-    evaluated split's pipeline (no training augmentation).
+    the probe's training set) tools. Both splits are read through the
+    test pipeline of the evaluated split (:func:`eval_pipeline`: no training
+    augmentation, one view), put in place of the innermost dataset's
+    pipeline through dataset wrappers such as ``mmdlkd.RandomSubset``, so
+    that the same samples are read.
 
     Args:
         cfg (Config): The loaded config.
@@ -148,27 +151,23 @@ def reference_and_eval_features(cfg: Config, args: argparse.Namespace,
         tuple[dict, dict]: :func:`extract_features` results of the
         reference and the evaluated split.
     """
-    from .data import build_eval_dataloader
+    from .data import build_eval_dataloader, eval_pipeline
     from .features import FeatureExtractor, build_model, extract_features
-    test_pipeline = cfg[f'{args.split}_dataloader'].dataset.get('pipeline')
+    pipeline = eval_pipeline(cfg, args.split)
     torch.manual_seed(args.seed)
     model = build_model(cfg, args.checkpoint or None, args.device)
     extractor = FeatureExtractor(model, [args.layer], args.submodule)
-    reference = extract_features(
-        extractor,
-        build_eval_dataloader(
-            cfg,
-            ref_split,
-            ref_num,
-            pipeline=test_pipeline,
-            batch_size=args.batch_size,
-            seed=args.seed))
-    evaluated = extract_features(
-        extractor,
-        build_eval_dataloader(
-            cfg,
-            args.split,
-            args.num_samples,
-            batch_size=args.batch_size,
-            seed=args.seed))
-    return reference, evaluated
+
+    def features_of(split: str, num: Optional[int]) -> dict:
+        return extract_features(
+            extractor,
+            build_eval_dataloader(
+                cfg,
+                split,
+                num,
+                pipeline=pipeline,
+                batch_size=args.batch_size,
+                seed=args.seed))
+
+    return features_of(ref_split,
+                       ref_num), features_of(args.split, args.num_samples)

@@ -1,14 +1,25 @@
-"""Student-only checkpoints from distiller checkpoints."""
+"""Student-only checkpoints from distiller checkpoints.
+
+Under mmengine's ``EMAHook`` (mmengine >= 0.3), ``before_save_checkpoint``
+writes the averaged model's ``state_dict()`` to ``ema_state_dict`` (its
+``steps`` buffer plus every entry of the model as ``module.<key>``) and then
+swaps the values of each ``module.<key>`` with ``state_dict[<key>]``. A saved
+checkpoint therefore holds the *averaged* weights in ``state_dict`` (what
+``load_checkpoint``, ``tools/test.py`` and the inferencers read) and the
+*raw* trained weights in ``ema_state_dict`` (to resume from).
+"""
 import io
 import time
 from collections import OrderedDict
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 
 from .atomic_io import atomic_write_bytes
 
 STUDENT_PREFIX = 'student.'
+EMA_KEY = 'ema_state_dict'
+EMA_PREFIX = 'module.'
 
 
 def extract_student_state_dict(state_dict: dict,
@@ -40,15 +51,56 @@ def extract_student_state_dict(state_dict: dict,
     return out
 
 
+def select_weights(checkpoint: dict,
+                   use_ema: Optional[bool] = None) -> Tuple[dict, str]:
+    """The distiller state dict to export and what it holds.
+
+    Args:
+        checkpoint (dict): A distiller checkpoint (with ``state_dict``) or a
+            bare distiller state dict.
+        use_ema (bool, optional): None: ``state_dict`` as saved (the
+            averaged weights when the checkpoint was saved under
+            ``EMAHook``, else the trained ones). True: the averaged weights,
+            an error without ``ema_state_dict``. False: the raw weights (the
+            ``module.`` entries of ``ema_state_dict`` where there is one).
+            Defaults to None.
+
+    Returns:
+        tuple[dict, str]: The state dict and ``'ema'`` (EMA-averaged) or
+        ``'raw'`` (not averaged).
+
+    Raises:
+        KeyError: If ``use_ema`` is True and the checkpoint has no
+            ``ema_state_dict``.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    has_ema = EMA_KEY in checkpoint
+    if use_ema and not has_ema:
+        raise KeyError(f'the checkpoint has no {EMA_KEY}: it was not saved '
+                       "under mmengine's EMAHook and holds no averaged "
+                       'weights')
+    if not has_ema:
+        return state, 'raw'
+    if use_ema is False:
+        # EMAHook swapped the raw weights into ema_state_dict['module.<k>']
+        state = dict(state)
+        for key, value in checkpoint[EMA_KEY].items():
+            if key.startswith(EMA_PREFIX):
+                state[key[len(EMA_PREFIX):]] = value
+        return state, 'raw'
+    return state, 'ema'
+
+
 def save_student_checkpoint(checkpoint: dict,
                             filename: str,
                             meta: Optional[dict] = None,
-                            use_ema: bool = False) -> str:
+                            use_ema: Optional[bool] = None) -> str:
     """Write the student-only checkpoint of a distiller checkpoint.
 
     The file holds ``{'state_dict': student weights, 'meta': ...}`` and is
     written with :func:`atomic_write_bytes`, so a crash never leaves a
-    half-written file under ``filename``.
+    half-written file under ``filename``. ``meta['student_weights']`` says
+    whether the weights are EMA-averaged (``'ema'``) or not (``'raw'``).
 
     Args:
         checkpoint (dict): A distiller checkpoint (with ``state_dict``) or a
@@ -56,21 +108,18 @@ def save_student_checkpoint(checkpoint: dict,
         filename (str): Where to write.
         meta (dict, optional): Extra meta information, merged over the
             checkpoint's ``meta``. Defaults to None.
-        use_ema (bool): Export ``ema_state_dict`` (mmengine's EMA hook)
-            instead of ``state_dict``. Defaults to False.
+        use_ema (bool, optional): Which weights; see :func:`select_weights`.
+            Defaults to None (those of ``state_dict``: the averaged ones
+            when the checkpoint was saved under ``EMAHook``).
 
     Returns:
         str: ``filename``.
     """
-    key = 'ema_state_dict' if use_ema else 'state_dict'
-    if use_ema and key not in checkpoint:
-        raise KeyError('the checkpoint has no ema_state_dict')
-    state = checkpoint.get(key, checkpoint)
-    if use_ema:
-        state = {k: v for k, v in state.items() if k != 'steps'}
+    state, kind = select_weights(checkpoint, use_ema)
     student = extract_student_state_dict(state)
     out_meta = dict(checkpoint.get('meta') or {})
     out_meta.update(meta or {})
+    out_meta['student_weights'] = kind
     out_meta.setdefault('student_exported_at',
                         time.strftime('%Y-%m-%d %H:%M:%S'))
     buffer = io.BytesIO()

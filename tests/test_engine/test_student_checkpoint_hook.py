@@ -79,6 +79,7 @@ def test_student_files_beside_checkpoints(tmp_path):
     plain = MODELS.build(dict(cls_model(16), _scope_='mmpretrain'))
     ckpt = load_checkpoint(plain, path, strict=True)
     assert ckpt['meta']['iter'] == 3
+    assert ckpt['meta']['student_weights'] == 'raw'  # no EMAHook
     assert ckpt['meta']['dataset_meta']['classes'][0] == 'a'
     for key, value in plain.state_dict().items():
         assert torch.equal(value, runner.model.student.state_dict()[key])

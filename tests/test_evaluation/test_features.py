@@ -1,14 +1,17 @@
+import copy
 import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DATASETS, init_default_scope
 
 import mmdlkd  # noqa: F401
 from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
-                               build_model, choose_indices, extract_features,
-                               pool_feature)
+                               build_model, choose_indices, dataset_pipeline,
+                               eval_pipeline, extract_features,
+                               innermost_datasets, pool_feature, with_pipeline)
 
 
 @pytest.fixture
@@ -71,3 +74,95 @@ def test_submodule_and_pooling():
     assert pool_feature(x).tolist() == [[1.5, 5.5]]
     assert pool_feature(x, 'flatten').shape == (1, 8)
     assert pool_feature(x, 'none').shape == x.shape
+
+
+@pytest.fixture
+def two_view_cfg(repo_root, digits_root):
+    """The training set wrapped twice in RandomSubset, two views."""
+    cfg = Config.fromfile(
+        osp.join(repo_root,
+                 'tests/data/configs/tiny_resnet_digits_two_view.py'))
+    cfg.train_dataloader.dataset.dataset.dataset.data_root = digits_root
+    cfg.val_dataloader.dataset.data_root = digits_root
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    return cfg
+
+
+def _unwrapped_reference(cfg, loader, model):
+    """Features of the same samples read from the bare dataset with the
+    test pipeline, the wrappers' indices composed by hand."""
+    outer = loader.dataset.dataset  # tool Subset -> outer RandomSubset
+    inner = outer.dataset
+    indices = [
+        int(inner.indices[outer.indices[i]]) for i in loader.dataset.indices
+    ]
+    bare = DATASETS.build(
+        dict(
+            cfg.train_dataloader.dataset.dataset.dataset,
+            pipeline=cfg.val_dataloader.dataset.pipeline))
+    batches = [
+        pseudo_collate([bare[i] for i in indices[start:start + 5]])
+        for start in range(0, len(indices), 5)
+    ]
+    return extract_features(FeatureExtractor(model), batches, progress=False)
+
+
+@pytest.mark.parametrize('views', [1, 2])
+def test_wrapped_train_split_read_through_the_test_pipeline(
+        two_view_cfg, views):
+    cfg = two_view_cfg
+    if views == 1:  # the usual training augmentation (random shifts)
+        cfg.train_dataloader.dataset.dataset.dataset.pipeline = \
+            cfg.train_pipeline
+    pipeline = eval_pipeline(cfg, 'train')
+    assert pipeline == cfg.val_dataloader.dataset.pipeline
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    loader = build_eval_dataloader(
+        cfg, 'train', 15, pipeline=pipeline, batch_size=5)
+    out = extract_features(FeatureExtractor(model), loader, progress=False)
+    ref = _unwrapped_reference(cfg, loader, model)
+    assert torch.equal(out['labels'], ref['labels'])
+    assert torch.allclose(
+        out['feats']['extract_feat'],
+        ref['feats']['extract_feat'],
+        rtol=0,
+        atol=1e-6)
+    augmented = build_eval_dataloader(cfg, 'train', 15, batch_size=5)
+    if views == 2:
+        with pytest.raises(ValueError, match='several views per image'):
+            extract_features(FeatureExtractor(model), augmented, False)
+    else:
+        # the training pipeline (random shifts) gives other features
+        feats = extract_features(FeatureExtractor(model), augmented, False)
+        assert torch.equal(feats['labels'], ref['labels'])
+        assert not torch.allclose(feats['feats']['extract_feat'],
+                                  ref['feats']['extract_feat'])
+
+
+def test_pipeline_helpers_name_the_key(tiny_cfg, two_view_cfg):
+    wrapped = copy.deepcopy(two_view_cfg.train_dataloader.dataset)
+    wrapped.dataset.dataset = copy.deepcopy(tiny_cfg.val_dataloader.dataset)
+    concat = dict(
+        type='ConcatDataset',
+        datasets=[copy.deepcopy(tiny_cfg.val_dataloader.dataset), wrapped])
+    leaves = innermost_datasets(concat, 'val_dataloader.dataset')
+    assert [path for path, _ in leaves] == [
+        'val_dataloader.dataset.datasets[0]',
+        'val_dataloader.dataset.datasets[1].dataset.dataset'
+    ]
+    replaced = with_pipeline(concat, [dict(type='PackInputs')])
+    assert all(leaf['pipeline'] == [dict(type='PackInputs')]
+               for _, leaf in innermost_datasets(replaced))
+    assert concat['datasets'][0]['pipeline'][0]['type'] == 'LoadImageFromFile'
+    tiny_cfg.val_dataloader.dataset = concat
+    assert dataset_pipeline(tiny_cfg, 'val')[0]['type'] == 'LoadImageFromFile'
+    tiny_cfg.val_dataloader.dataset.datasets[1].dataset.dataset.pipeline = []
+    with pytest.raises(ValueError, match=r'datasets\[0\] and .*different'):
+        dataset_pipeline(tiny_cfg, 'val')
+    with pytest.raises(ValueError, match='has a pipeline of its own'):
+        innermost_datasets(dict(dataset=concat, pipeline=[]), 'x')
+    with pytest.raises(TypeError, match='x.dataset is a built list'):
+        innermost_datasets(dict(dataset=[1]), 'x')
+    with pytest.raises(KeyError, match='no train2_dataloader'):
+        dataset_pipeline(tiny_cfg, 'train2')

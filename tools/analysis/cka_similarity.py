@@ -2,9 +2,13 @@
 
 Computes linear and/or RBF-kernel CKA between the representations of model
 A (e.g. the teacher) and model B (e.g. a student) on the same images (the
-``--split`` dataloader of config A), for every pair of ``--layers-a`` x
-``--layers-b``. Writes ``cka.{csv,md}`` and a heatmap ``cka_<kernel>.png``
-per kernel. ``--cfg-options`` applies to both configs.
+``--split`` dataloader of config A, read through its test pipeline: see
+:func:`mmdlkd.evaluation.eval_pipeline`), for every pair of ``--layers-a`` x
+``--layers-b``. HSIC is estimated with the debiased estimator (Song et al.
+2012) unless ``--estimator biased`` (Kornblith et al.'s biased form, high
+for wide independent features); the ``estimator`` column says which.
+Writes ``cka.{csv,md}`` and a heatmap ``cka_<kernel>.png`` per kernel.
+``--cfg-options`` applies to both configs.
 
 Example::
 
@@ -19,8 +23,9 @@ import os.path as osp
 import matplotlib
 import torch
 
-from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
-                               build_model, cka_matrix, extract_features)
+from mmdlkd.evaluation import (ESTIMATORS, FeatureExtractor,
+                               build_eval_dataloader, build_model, cka_matrix,
+                               eval_pipeline, extract_features)
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
                                           write_table)
 from mmdlkd.utils import setup_runtime
@@ -55,6 +60,12 @@ def parse_args() -> argparse.Namespace:
         default=['linear', 'rbf'],
         choices=['linear', 'rbf'])
     parser.add_argument(
+        '--estimator',
+        default='debiased',
+        choices=ESTIMATORS,
+        help='HSIC estimator: debiased (Song et al. 2012, near 0 for '
+        'independent features) or biased (tr(KHLH)/(n-1)^2)')
+    parser.add_argument(
         '--rbf-threshold',
         type=float,
         default=1.0,
@@ -87,6 +98,7 @@ def main() -> None:
         cfg,
         args.split,
         args.num_samples,
+        pipeline=eval_pipeline(cfg, args.split),
         batch_size=args.batch_size,
         seed=args.seed)
     layers_a = args.layers_a or [args.layer]
@@ -100,12 +112,14 @@ def main() -> None:
     for kernel in args.kernels:
         kwargs = dict(threshold=args.rbf_threshold) if kernel == 'rbf' else {}
         mat = cka_matrix([feats_a[n] for n in layers_a],
-                         [feats_b[n] for n in layers_b], kernel, **kwargs)
+                         [feats_b[n] for n in layers_b], kernel,
+                         args.estimator, **kwargs)
         for i, la in enumerate(layers_a):
             for j, lb in enumerate(layers_b):
                 rows.append(
                     dict(
                         kernel=kernel,
+                        estimator=args.estimator,
                         layer_a=la,
                         layer_b=lb,
                         cka=float(mat[i, j]),
@@ -127,13 +141,14 @@ def main() -> None:
         ax.set_yticks(range(len(layers_a)), layers_a)
         ax.set_xlabel(args.name_b)
         ax.set_ylabel(args.name_a)
-        ax.set_title(f'{kernel} CKA')
+        ax.set_title(f'{kernel} CKA ({args.estimator} HSIC)')
         fig.colorbar(shown, ax=ax)
         fig.tight_layout()
         fig.savefig(osp.join(args.out_dir, f'cka_{kernel}.png'), dpi=100)
         plt.close(fig)
     write_table(rows, osp.join(args.out_dir, 'cka'))
-    print('\n' + open(osp.join(args.out_dir, 'cka.md')).read())
+    print(f'\nCKA with the {args.estimator} HSIC estimator\n' +
+          open(osp.join(args.out_dir, 'cka.md')).read())
 
 
 if __name__ == '__main__':

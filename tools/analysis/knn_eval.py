@@ -1,7 +1,9 @@
 """Weighted k-NN top-1/top-5 of frozen features (paper Table V, k = 10).
 
-The bank is the ``--bank-split`` set (default train, with the test
-pipeline), the queries the ``--split`` set; see
+The bank is the ``--bank-split`` set (default train, read through the test
+pipeline of the ``--split`` set, put in place of the innermost dataset's
+pipeline under wrappers such as ``mmdlkd.RandomSubset``; one view also for
+multi-view training pipelines), the queries the ``--split`` set; see
 :mod:`mmdlkd.evaluation.knn` for the exact voting. Writes ``knn.{csv,md}``
 (one row per k) and ``knn.png`` (top-1 against k).
 

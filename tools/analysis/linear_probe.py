@@ -1,7 +1,9 @@
 """Linear probe on frozen features, e.g. transfer to STL-10 (Table X).
 
-Features of the ``--train-split`` set (with the ``--split`` set's test
-pipeline: no augmentation) and of the ``--split`` set are extracted once,
+Features of the ``--train-split`` set (through the ``--split`` set's test
+pipeline, put in place of the innermost dataset's pipeline under wrappers
+such as ``mmdlkd.RandomSubset``: no augmentation, one view) and of the
+``--split`` set are extracted once,
 then a linear classifier is trained with the paper's protocol (SGD 0.9,
 100 epochs, lr 30 x0.1 at 60 and 80, wd 0). Point the dataloaders at
 another dataset (image folders resized to 32x32) with ``--cfg-options``.
