@@ -10,25 +10,30 @@ from distill_helpers import (build, cls_batch, cls_distill, cls_model,
 from mmdlkd.registry import MODELS
 
 
-def distiller(student, teacher, distill, **kwargs):
+def cls_distiller(**kwargs):
     return dict(
         type='mmdlkd.Distiller',
         random_teacher=True,
-        student=student,
-        teacher=teacher,
-        distill=distill,
+        student=cls_model(base=16),
+        teacher=cls_model(base=32),
+        distill=cls_distill(),
+        **kwargs)
+
+
+def seg_distiller(**kwargs):
+    return dict(
+        type='mmdlkd.Distiller',
+        random_teacher=True,
+        student=seg_model(base=8),
+        teacher=seg_model(base=8),
+        distill=seg_distill(1.0),
         **kwargs)
 
 
 def test_cls_weight_equals_the_heads_loss_weight(cls_scope):
     """0.1 on the Distiller is the head's ``loss_weight=0.1``."""
     torch.manual_seed(0)
-    model = build(
-        distiller(
-            cls_model(base=16),
-            cls_model(base=32),
-            cls_distill(),
-            task_loss_weight=0.1))
+    model = build(cls_distiller(task_loss_weight=0.1))
     assert model.task_loss_weight == 0.1
     head_weighted = cls_model(base=16)
     head_weighted['head']['loss'] = dict(
@@ -47,12 +52,7 @@ def test_cls_weight_equals_the_heads_loss_weight(cls_scope):
 
 def test_seg_weight_scales_every_loss_not_the_accuracy(seg_scope):
     torch.manual_seed(0)
-    model = build(
-        distiller(
-            seg_model(base=8),
-            seg_model(base=8),
-            seg_distill(1.0),
-            task_loss_weight=0.25))
+    model = build(seg_distiller(task_loss_weight=0.25))
     plain = MODELS.build(seg_model(base=8))
     plain.load_state_dict(model.student.state_dict())
     inputs, samples = seg_batch()
@@ -64,11 +64,7 @@ def test_seg_weight_scales_every_loss_not_the_accuracy(seg_scope):
         factor = 0.25 if 'loss' in key else 1.0
         assert torch.allclose(losses[key], factor * value, rtol=1e-6), key
     # the distillation loss is not scaled
-    unscaled = build(
-        distiller(
-            seg_model(base=8),
-            seg_model(base=8),
-            seg_distill(1.0)))
+    unscaled = build(seg_distiller())
     unscaled.load_state_dict(model.state_dict())
     assert torch.allclose(
         unscaled.loss(inputs, copy.deepcopy(samples))['loss_align'],
@@ -77,9 +73,4 @@ def test_seg_weight_scales_every_loss_not_the_accuracy(seg_scope):
 
 def test_negative_weight_is_refused(cls_scope):
     with pytest.raises(ValueError, match='task_loss_weight must be >= 0'):
-        build(
-            distiller(
-                cls_model(base=16),
-                cls_model(base=32),
-                cls_distill(),
-                task_loss_weight=-1.0))
+        build(cls_distiller(task_loss_weight=-1.0))
