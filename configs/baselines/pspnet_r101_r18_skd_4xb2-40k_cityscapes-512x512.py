@@ -1,5 +1,7 @@
-# Baseline: PSPNet R101-D8 -> R18-D8 with SKD-style pair-wise distillation
-# of the decoder features (weight 10),
+# Baseline: PSPNet R101-D8 -> R18-D8 with SKD's pair-wise (weight 0.5, 2x2
+# nodes of the decoder feature) and pixel-wise (weight 10 on the batch sum
+# over H*W) terms as SKD's code sets them, without its holistic term (see
+# configs/_base_/distill/pspnet_r101_r18_skd.py),
 # under the DLKD paper's protocol (512x512 crops, 40k iterations, 4 GPUs x 2
 # images, SyncBN), for side-by-side comparison with
 # configs/dlkd/pspnet_r101_r18_4xb2-40k_cityscapes-512x512.py.

@@ -1,6 +1,8 @@
-# SKD-style pair-wise similarity of the decoder features (2x2 max-pooled
-# nodes, weight 10), as configs/_base_/distill/pspnet_r101_r18_skd.py
-# configures it for Cityscapes.
+# SKD's pair-wise (2x2 max-pooled nodes of the decoder feature, weight 0.5)
+# and pixel-wise (logits, T 1, weight 10 x 8 images = 80 on the per-pixel
+# mean) terms, without the holistic term, as
+# configs/_base_/distill/pspnet_r101_r18_skd.py configures them for
+# Cityscapes (this protocol's batch is 8 images too).
 _base_ = [
     '../_base_/distill/pspnet_r101_r18_skd.py',
     '../_base_/protocols/fashion_mosaics_cpu.py',

@@ -43,7 +43,9 @@ DLKD_PAPER = {
 }
 KD = {'loss_kd': ('KDLoss', 1.0)}
 BASELINES = {
-    'kd': KD,
+    'kd': {
+        'loss_kd': ('KDLoss', 0.9)
+    },
     'fitnet': {
         'loss_fitnet': ('FitNetLoss', 100.0)
     },
@@ -195,7 +197,8 @@ def test_config_builds(rel_path):
     assert model.student.head.fc.in_features == s_dim
     found = {
         name: linear_dims(conn)
-        for name, conn in model.connectors.items() if name != 't_pool'
+        for name, conn in model.connectors.items()
+        if name not in ('t_pool', 'hint')
     }
     expected = {}
     if 'loss_align' in losses:
@@ -206,7 +209,16 @@ def test_config_builds(rel_path):
     if 'loss_sup' in losses:
         expected.update(sup_s=(s_dim, 128), sup_t=(t_dim, 128))
     if 'loss_fitnet' in losses:
-        expected.update(hint=(s_dim, t_dim))
+        # RepDistiller's hint: layer2 through conv (1x1) + BN + ReLU
+        hint = model.connectors['hint']
+        assert type(hint).__name__ == 'ConvRegConnector'
+        assert hint.conv.kernel_size == (1, 1) and hint.relu
+        width = model.student.backbone.stage_channels[1]
+        assert (hint.conv.in_channels, hint.conv.out_channels) == (
+            width, model.teacher.backbone.stage_channels[1])
+        mapping = cfg.model.distill
+        assert mapping.recorders.student.feat == 'backbone.layer2'
+        assert mapping.recorders.teacher.feat == 'backbone.layer2'
     if 'loss_crd' in losses:
         expected.update(embed_s=(s_dim, 128), embed_t=(t_dim, 128))
     assert found == expected
@@ -227,6 +239,11 @@ def test_config_builds(rel_path):
                                                              in rel_path)
         assert model.distill_losses.loss_sup.mode == ('union' if union else
                                                       'cross'), rel_path
+    if losses in BASELINES.values():
+        # the student's CE weight: RepDistiller's `-r` (0.1 for KD, else 1)
+        ce = 0.1 if 'loss_kd' in losses else 1.0
+        assert model.task_loss_weight == ce
+        assert model.student.head.loss_module.loss_weight == 1.0
 
 
 def test_cifar_protocol_views_and_teachers():

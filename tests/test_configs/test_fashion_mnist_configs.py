@@ -75,9 +75,23 @@ def test_config_builds(rel_path):
         return
     assert type(model).__name__ == 'Distiller'
     assert set(model.distill_losses) == METHOD_LOSSES[name]
-    for loss, weight in WEIGHTS.items():
+    # RepDistiller's KD: KD 0.9 with the student's CE at 0.1
+    weights = dict(WEIGHTS, loss_kd=0.9) if name == 'kd' else WEIGHTS
+    for loss, weight in weights.items():
         if loss in model.distill_losses:
             assert model.distill_losses[loss].loss_weight == weight
+    assert model.task_loss_weight == (0.1 if name == 'kd' else 1.0)
+    assert model.student.head.loss_module.loss_weight == 1.0
+    if name == 'fitnet':
+        # RepDistiller's hint: layer2 through conv (1x1) + BN + ReLU
+        hint = model.connectors.hint
+        assert type(hint).__name__ == 'ConvRegConnector'
+        assert hint.conv.kernel_size == (1, 1)
+        assert hint.conv.in_channels == \
+            model.student.backbone.stage_channels[1]
+        assert hint.conv.out_channels == \
+            model.teacher.backbone.stage_channels[1]
+        assert cfg.model.distill.recorders.student.feat == 'backbone.layer2'
     views = cfg.train_dataloader.dataset.dataset.dataset.pipeline[0]
     if name.startswith('dlkd'):
         # an ablation builds only the connectors of the terms it keeps

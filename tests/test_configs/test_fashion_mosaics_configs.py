@@ -28,7 +28,8 @@ LOSSES = {
         'loss_cwd': ('mmdlkd.ChannelWiseDivergence', 3.0)
     },
     'pspnet_skd_fashion_mosaics.py': {
-        'loss_skd': ('mmdlkd.PixelSimilarityLoss', 10.0)
+        'loss_skd_pa': ('mmdlkd.PixelSimilarityLoss', 0.5),
+        'loss_skd_pi': ('mmdlkd.KDLoss', 80.0)
     },
     'pspnet_dlkd_fashion_mosaics.py': {
         'loss_align': ('mmdlkd.AlignLoss', 10.0),

@@ -51,13 +51,16 @@ EXPECTED = {
     'configs/baselines/pspnet_r18_cityscapes_4xb2-40k-512x512.py': None,
     'configs/baselines/pspnet_r18_cityscapes_4xb2-80k-512x1024.py': None,
 }
-for method, loss in (('kd', ('loss_kd', 'KDLoss', 1.0)),
-                     ('cwd', ('loss_cwd', 'ChannelWiseDivergence', 3.0)),
-                     ('skd', ('loss_skd', 'PixelSimilarityLoss', 10.0))):
+for method, losses in (('kd', {
+        'loss_kd': ('KDLoss', 1.0)
+}), ('cwd', {
+        'loss_cwd': ('ChannelWiseDivergence', 3.0)
+}), ('skd', {
+        'loss_skd_pa': ('PixelSimilarityLoss', 0.5),
+        'loss_skd_pi': ('KDLoss', 80.0)
+})):
     EXPECTED[f'configs/baselines/pspnet_r101_r18_{method}_{PAPER}.py'] = (
-        {'feat'} if method == 'skd' else LOGITS_ONLY, {
-            loss[0]: loss[1:]
-        }, {})
+        {'feat', 'logits'} if method == 'skd' else LOGITS_ONLY, losses, {})
 EXPECTED[f'configs/baselines/pspnet_r101_r18_cwd_{MMSEG}.py'] = (LOGITS_ONLY, {
     'loss_cwd': ('ChannelWiseDivergence', 5.0)
 }, {})

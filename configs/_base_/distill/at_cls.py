@@ -1,7 +1,13 @@
-# Attention transfer (Zagoruyko & Komodakis) for classifiers: the
-# spatial attention maps of the three stages ``backbone.layer1..3`` (CIFAR
-# ResNets, WRNs, ShuffleNets), weight 1000 per stage as RepDistiller's beta
-# over the sum of the stages. Channels may differ; no connector.
+# Attention transfer (Zagoruyko & Komodakis) for classifiers, as RepDistiller
+# runs it for the CIFAR-100 benchmark (scripts/run_cifar_distill.sh:
+# `--distill attention -a 0 -b 1000`, CE weight 1; distiller_zoo/AT.py): for
+# each of the post-ReLU stage outputs ``backbone.layer1..3`` (its
+# `feat[1:-1]`), the p = 2 attention map mean_c f_c^2, L2-normalised per
+# image, and the mean squared difference of the two maps; weight 1000 on the
+# sum of the three stages (1000 per stage). Channels may differ; no
+# connector. Maps of different sizes: RepDistiller average-pools the larger
+# feature map, ATLoss resizes one attention map (no config here has
+# different sizes).
 model = dict(
     type='mmdlkd.Distiller',
     distill=dict(

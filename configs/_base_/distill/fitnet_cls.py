@@ -1,17 +1,20 @@
-# FitNet (Romero et al.) for classifiers: mean squared error between the
-# teacher's last feature map and the student's, projected per pixel by a
-# 1x1 linear regressor (``hint``, S -> T channels; maps of different size are
-# resized to the teacher's). Weight 100 as in RepDistiller, whose hint is
-# the middle stage; here it is the last stage, which every network of the
-# benchmark has under the same name (``backbone`` output). Pair configs set
-# ``hint`` in_channels / out_channels.
+# FitNet (Romero et al.) for classifiers, as RepDistiller runs it for the
+# CIFAR-100 benchmark (scripts/run_cifar_distill.sh: `--distill hint -a 0
+# -b 100`, CE weight 1; `--hint_layer 2`): the mean squared error between the
+# teacher's and the student's middle-stage maps (`feat[2]`, the post-ReLU
+# output of `backbone.layer2` of the CIFAR ResNets), the student's map passed
+# through the hint regressor `ConvReg` (a convolution chosen by the two map
+# sizes, 1x1 for equal sizes, then BN and ReLU; trained with the student).
+# Weight 100. Pair configs set the ``hint`` connector's in_channels /
+# out_channels (the two layer2 widths; in_size / out_size when the maps differ
+# in size).
 model = dict(
     type='mmdlkd.Distiller',
     distill=dict(
         recorders=dict(
-            student=dict(feat=dict(source='backbone', index=-1)),
-            teacher=dict(feat=dict(source='backbone', index=-1))),
-        connectors=dict(hint=dict(type='mmdlkd.LinearConnector')),
+            student=dict(feat='backbone.layer2'),
+            teacher=dict(feat='backbone.layer2')),
+        connectors=dict(hint=dict(type='mmdlkd.ConvRegConnector')),
         losses=dict(
             loss_fitnet=dict(type='mmdlkd.FitNetLoss', loss_weight=100.0)),
         loss_inputs=dict(

@@ -1,6 +1,9 @@
-# Relational KD (Park et al.) for classifiers: distance (25) and angle
-# (50) relations of the pooled penultimate features, weight 1 as in
-# RepDistiller.
+# Relational KD (Park et al.) for classifiers, as RepDistiller runs it for
+# the CIFAR-100 benchmark (scripts/run_cifar_distill.sh: `--distill rkd -a 0
+# -b 1`, CE weight 1; distiller_zoo/RKD.py): smooth-L1 losses of the distance
+# (weight 25, distances over their mean) and angle (weight 50) relations of
+# the pooled penultimate features (its `feat[-1]`, the neck's output); weight
+# 1.
 model = dict(
     type='mmdlkd.Distiller',
     distill=dict(

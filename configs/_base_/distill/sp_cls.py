@@ -1,5 +1,9 @@
-# Similarity-preserving KD (Tung & Mori) for classifiers: the batch
-# Gram matrices of the last feature maps, weight 3000 as in RepDistiller.
+# Similarity-preserving KD (Tung & Mori) for classifiers, as RepDistiller
+# runs it for the CIFAR-100 benchmark (scripts/run_cifar_distill.sh:
+# `--distill similarity -a 0 -b 3000`, CE weight 1; distiller_zoo/SP.py): the
+# batch Gram matrices of the last stage's post-ReLU maps (its `feat[-2]`, the
+# backbone's output), each row L2-normalised, squared Frobenius distance over
+# b^2; weight 3000.
 model = dict(
     type='mmdlkd.Distiller',
     distill=dict(

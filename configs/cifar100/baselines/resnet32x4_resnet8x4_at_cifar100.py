@@ -1,7 +1,9 @@
-# Baseline: attention transfer (3 stages, weight 1000 each),
-# resnet32x4 -> resnet8x4 on CIFAR-100, one view per image, KD-benchmark
-# protocol. Paper (Table I, numbers from SSKD/CRD): 74.26. Not yet
-# trained here.
+# Baseline: attention transfer as RepDistiller's scripts/run_cifar_distill.sh
+# runs it (`--distill attention -a 0 -b 1000`, CE weight 1; at_cls.py): p = 2
+# attention maps of layer1, layer2 and layer3 (`feat[1:-1]`), weight 1000 on
+# their sum. resnet32x4 -> resnet8x4 on CIFAR-100, one view per image,
+# KD-benchmark protocol. Paper (Table I, baselines taken from SSKD): 74.26.
+# Not yet trained here.
 _base_ = [
     '../../_base_/distill/cifar100_at.py',
     '../../_base_/models/cifar100_resnet32x4_resnet8x4.py',

@@ -1,6 +1,8 @@
-# Baseline: relational KD (distance 25, angle 50),
+# Baseline: relational KD as RepDistiller's scripts/run_cifar_distill.sh
+# runs it (`--distill rkd -a 0 -b 1`, CE weight 1; rkd_cls.py): distance (25)
+# and angle (50) relations of the pooled features (`feat[-1]`), weight 1.
 # resnet32x4 -> resnet8x4 on CIFAR-100, one view per image, KD-benchmark
-# protocol. Paper (Table I, numbers from SSKD/CRD): 74.47. Not yet
+# protocol. Paper (Table I, baselines taken from SSKD): 74.47. Not yet
 # trained here.
 _base_ = [
     '../../_base_/distill/cifar100_rkd.py',

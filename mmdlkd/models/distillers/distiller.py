@@ -11,7 +11,7 @@ from mmdlkd.models.recorders import RecorderManager
 from mmdlkd.registry import MODELS
 from .data_preprocessor import MultiViewDataPreprocessor
 from .fuse_bn import fuse_teacher_bn
-from .host_models import student_task_loss, teacher_forward
+from .host_models import scale_losses, student_task_loss, teacher_forward
 from .mapping import DistillMapping, drop_disabled_losses
 from .renorm import build_renormalizer, norm_of
 from .teacher import build_teacher, check_teacher_weights
@@ -57,6 +57,10 @@ class Distiller(BaseModel):
         task_loss_views (str): ``'original'``: the student's task loss sees
             only view 0; ``'all'``: every view (labels repeated per view for
             classification). Defaults to ``'original'``.
+        task_loss_weight (float): Factor on every loss of the student's own
+            loss dict (entries whose name contains ``loss``; accuracies are
+            left as they are), e.g. RepDistiller's CE weight ``-r 0.1`` of
+            Hinton KD. Defaults to 1.0.
         num_views (int, optional): If set, every training batch must have
             exactly this many views. Defaults to None (any).
         distill (dict, optional): ``recorders`` (``dict(student=...,
@@ -102,6 +106,7 @@ class Distiller(BaseModel):
                  teacher_strict: bool = True,
                  teacher_norm: Optional[Union[str, dict]] = None,
                  task_loss_views: str = 'original',
+                 task_loss_weight: float = 1.0,
                  num_views: Optional[int] = None,
                  distill: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -118,6 +123,10 @@ class Distiller(BaseModel):
             raise ValueError("task_loss_views must be 'original' or 'all', "
                              f'got {task_loss_views!r}')
         self.task_loss_views = task_loss_views
+        if not task_loss_weight >= 0:
+            raise ValueError('task_loss_weight must be >= 0, got '
+                             f'{task_loss_weight!r}')
+        self.task_loss_weight = float(task_loss_weight)
         self.num_views = num_views
         check_teacher_weights(teacher_ckpt, random_teacher)
         self.student = MODELS.build(student)
@@ -310,6 +319,7 @@ class Distiller(BaseModel):
             with self.student_recorders.recording():
                 losses = student_task_loss(self.student, batch, num_views,
                                            data_samples, self.task_loss_views)
+            losses = scale_losses(losses, self.task_loss_weight)
             clash = sorted(set(losses) & set(self.distill_losses))
             if clash:
                 raise ValueError(f'distill loss names {clash} clash with the '

@@ -7,7 +7,7 @@ They call the host models' parts directly (``extract_feat``, the heads'
 are the original images, rows ``[v*N:(v+1)*N]`` view ``v``; teacher and
 student each run one forward pass over all ``V*N`` rows.
 """
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import torch
 import torch.nn as nn
@@ -161,6 +161,23 @@ def teacher_forward(teacher: nn.Module, inputs: torch.Tensor,
 
 def _prefixed(losses: Dict[str, torch.Tensor], prefix: str) -> dict:
     return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+
+def scale_losses(losses: Dict[str, Any], weight: float) -> Dict[str, Any]:
+    """``losses`` with every entry whose name contains ``loss`` (a tensor or
+    a list of tensors, as mmengine's ``parse_losses`` sums them) multiplied
+    by ``weight``; other entries (accuracies) unchanged."""
+    if weight == 1:
+        return losses
+    scaled = {}
+    for name, value in losses.items():
+        if 'loss' not in name:
+            scaled[name] = value
+        elif isinstance(value, list):
+            scaled[name] = [v * weight for v in value]
+        else:
+            scaled[name] = value * weight
+    return scaled
 
 
 def student_task_loss(student: nn.Module, inputs: torch.Tensor, num_views: int,

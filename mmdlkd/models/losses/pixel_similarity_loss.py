@@ -25,8 +25,9 @@ class PixelSimilarityLoss(nn.Module):
     Student and teacher channel dims may differ. The teacher is detached;
     computed in float32. SKD's code pools with max pooling whose kernel is
     half the map (``scale=0.5``), i.e. a ``2 x 2`` grid, which is the
-    default here; it divides by a detached norm (same value, the gradient
-    through the norm differs; here the norm is not detached).
+    default here, and divides each node by its norm taken as a constant
+    (detached): the same value, a different gradient; ``detach_norm=True``
+    does the same.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -37,6 +38,9 @@ class PixelSimilarityLoss(nn.Module):
         resize_to (str): ``'teacher'`` or ``'student'``: which map's size a
             map of the other size is bilinearly resized to before pooling.
             Defaults to 'teacher'.
+        detach_norm (bool): Divide by the nodes' norms without propagating
+            a gradient through them, as SKD's code does. Defaults to False
+            (the gradient of the cosine similarity).
         eps (float): Epsilon of the L2 normalisation. Defaults to 1e-12.
     """
 
@@ -45,6 +49,7 @@ class PixelSimilarityLoss(nn.Module):
                  pool_size: Optional[SizeLike] = 2,
                  pool_type: str = 'max',
                  resize_to: str = 'teacher',
+                 detach_norm: bool = False,
                  eps: float = 1e-12) -> None:
         super().__init__()
         if pool_type not in ('max', 'avg'):
@@ -58,6 +63,7 @@ class PixelSimilarityLoss(nn.Module):
             'pool_size', pool_size))
         self.pool_type = pool_type
         self.resize_to = resize_to
+        self.detach_norm = detach_norm
         self.eps = eps
 
     def _similarity(self, x: Tensor) -> Tensor:
@@ -66,7 +72,11 @@ class PixelSimilarityLoss(nn.Module):
                 F.adaptive_max_pool2d
                 if self.pool_type == 'max' else F.adaptive_avg_pool2d)
             x = pool(x, self.pool_size)
-        x = F.normalize(x.flatten(2), dim=1, eps=self.eps)  # [N, C, P]
+        x = x.flatten(2)  # [N, C, P]
+        if self.detach_norm:
+            x = x / x.detach().norm(dim=1, keepdim=True).clamp_min(self.eps)
+        else:
+            x = F.normalize(x, dim=1, eps=self.eps)
         return x.transpose(1, 2) @ x
 
     def forward(self, s_feat: Tensor, t_feat: Tensor) -> Tensor:
