@@ -30,7 +30,12 @@ METHOD_LOSSES = {
     'dlkd-align-corr': {'loss_align', 'loss_corr'},
     'dlkd-align-sup': {'loss_align', 'loss_sup'},
     'dlkd-corr-sup': {'loss_corr', 'loss_sup'},
+    # controls of the CPU pair: KD on DLKD's two views
+    'kd-2view': {'loss_kd'},
 }
+CONTROLS = {'kd-2view'}
+# the student alone on DLKD's two views (a distiller without losses)
+STUDENT_2VIEW = 'configs/fashion_mnist/resnet8_2view_fashion-mnist.py'
 WEIGHTS = dict(loss_align=10.0, loss_corr=20.0, loss_sup=0.5, loss_kd=1.0)
 # the connectors each DLKD term feeds its student feature through
 TERM_CONNECTORS = dict(
@@ -48,8 +53,11 @@ def test_every_method_and_ablation_is_shipped():
             osp.basename(c)
             for c in CONFIGS if osp.basename(c).startswith(pair + '_')
         }
-        assert names == {f'{pair}_{m}_fashion-mnist.py' for m in METHOD_LOSSES}
+        shipped = set(METHOD_LOSSES) - (
+            set() if pair == 'resnet20_resnet8' else CONTROLS)
+        assert names == {f'{pair}_{m}_fashion-mnist.py' for m in shipped}
     assert 'configs/fashion_mnist/resnet8_fashion-mnist.py' in CONFIGS
+    assert STUDENT_2VIEW in CONFIGS
     assert len(
         glob.glob(osp.join(ROOT, 'configs/fashion_mnist/teachers',
                            '*.py'))) == 2
@@ -61,6 +69,8 @@ def test_config_builds(rel_path):
     assert cfg.default_scope == 'mmpretrain'
     init_default_scope('mmpretrain')
     name = method(rel_path)
+    if rel_path == STUDENT_2VIEW:
+        name = 'student-2view'
     if name:
         assert cfg.model.teacher_ckpt.startswith(
             'work_dirs/fashion_mnist/teachers/')
@@ -74,13 +84,14 @@ def test_config_builds(rel_path):
         assert model(torch.zeros(2, 1, 32, 32), mode='tensor').shape == (2, 10)
         return
     assert type(model).__name__ == 'Distiller'
-    assert set(model.distill_losses) == METHOD_LOSSES[name]
+    assert set(model.distill_losses) == METHOD_LOSSES.get(name, set())
     # RepDistiller's KD: KD 0.9 with the student's CE at 0.1
-    weights = dict(WEIGHTS, loss_kd=0.9) if name == 'kd' else WEIGHTS
+    kd = name.startswith('kd')
+    weights = dict(WEIGHTS, loss_kd=0.9) if kd else WEIGHTS
     for loss, weight in weights.items():
         if loss in model.distill_losses:
             assert model.distill_losses[loss].loss_weight == weight
-    assert model.task_loss_weight == (0.1 if name == 'kd' else 1.0)
+    assert model.task_loss_weight == (0.1 if kd else 1.0)
     assert model.student.head.loss_module.loss_weight == 1.0
     if name == 'fitnet':
         # RepDistiller's hint: layer2 through conv (1x1) + BN + ReLU
@@ -98,9 +109,12 @@ def test_config_builds(rel_path):
         assert set(model.connectors) == set().union(
             *(TERM_CONNECTORS.get(loss, set())
               for loss in METHOD_LOSSES[name]))
-        # two views; the correlation compares view 1 with view 0
+    if name.startswith('dlkd') or name.endswith('2view'):
+        # two views; the correlation compares view 1 with view 0; the CE
+        # reads view 0 only
         assert cfg.model.num_views == 2
         assert views.type == 'mmdlkd.AugmentedViews'
+        assert model.task_loss_views == 'original'
     else:
         assert views.type == 'RandomCrop'
     if 'align' in model.connectors:

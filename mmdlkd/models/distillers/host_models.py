@@ -130,14 +130,17 @@ def teacher_forward(teacher: nn.Module, inputs: torch.Tensor,
                     sources: List[str]) -> None:
     """Run the teacher only as far as its recorded modules need.
 
-    The backbone and neck always run; the (decode/auxiliary) heads only when
-    a recorder sits inside them. The teacher never computes a loss.
+    The backbone and neck always run when anything is recorded (nothing
+    runs when nothing is); the (decode/auxiliary) heads only when a recorder
+    sits inside them. The teacher never computes a loss.
 
     Args:
         teacher (nn.Module): The frozen teacher.
         inputs (Tensor): The ``V*N`` batch.
         sources (list[str]): The module paths its recorders record.
     """
+    if not sources:
+        return  # nothing recorded: nothing to run
     kind = model_kind(teacher)
 
     def needs(prefix: str) -> bool:
