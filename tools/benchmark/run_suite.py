@@ -23,8 +23,9 @@ A suite is an mmengine config file (``tools/benchmark/suites/*.py``)::
             dict(name='KD, 10%', same_as='KD', group='few-shot', x=10)]
     compare = dict(reference='DLKD', against=['KD', ...])
     charts = [dict(group='methods', kind='bar', title='...')]
+    transfer = dict(config='...')    # probe of the runs with probe=True
     prepare = ['python', 'tools/data/...']   # optional, run if the
-    prepare_check = 'data/...'               # path is missing
+    prepare_check = 'data/...'               # path is missing (or lists)
 
 The stages (schedule, tune, report) are described in ``suite_plan.py``. In
 option values ``{seed}`` becomes the job's seed and ``{iters}`` the
@@ -255,13 +256,18 @@ def run_all(suite: Config,
 
 
 def prepare_data(suite: Config) -> None:
-    check = suite.get('prepare_check')
-    if not suite.get('prepare') or (check
-                                    and osp.exists(osp.join(ROOT, check))):
-        return
-    cmd = [sys.executable if c == 'python' else c for c in suite.prepare]
-    print(f'[suite] preparing the data: {" ".join(cmd)}', flush=True)
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    """Run each ``prepare`` command whose ``prepare_check`` path is missing
+    (one command and path, or lists of both)."""
+    commands = suite.get('prepare') or []
+    checks = suite.get('prepare_check') or []
+    if commands and isinstance(commands[0], str):
+        commands, checks = [commands], [checks]
+    for cmd, check in zip(commands, checks):
+        if check and osp.exists(osp.join(ROOT, check)):
+            continue
+        cmd = [sys.executable if c == 'python' else c for c in cmd]
+        print(f'[suite] preparing the data: {" ".join(cmd)}', flush=True)
+        subprocess.run(cmd, cwd=ROOT, check=True)
 
 
 def parse_args() -> argparse.Namespace:

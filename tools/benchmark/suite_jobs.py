@@ -1,5 +1,6 @@
 """One training run of a benchmark suite: its options, what produced its
 result (provenance) and how it is trained and scored."""
+import csv
 import glob
 import hashlib
 import json
@@ -123,9 +124,11 @@ class Job:
         self.needs_teacher = needs_teacher
         self.stage = stage
         self.label = label or name
-        # set by the plan: the schedule length and the weight factor
+        # set by the plan: the schedule length, the weight factor and the
+        # transfer probe's config (reported runs with ``probe=True``)
         self.iters: Optional[int] = None
         self.scale: Optional[float] = None
+        self.probe: Optional[str] = None
 
     def cfg_options(self, teacher_ckpt: Optional[str]) -> List[str]:
         """``key=value`` strings, the teacher's checkpoint included."""
@@ -225,6 +228,29 @@ def validation_metrics(run_dir: str, metric: str) -> Dict[str, float]:
     return {k: v for k, v in found.items() if isinstance(v, (int, float))}
 
 
+def probe_student(job: Job, threads: int) -> float:
+    """The linear-probe top-1 of a finished run's student on the probe
+    config's data (``tools/analysis/linear_probe.py`` with the paper's SGD
+    schedule on standardised features: at lr 30 raw pooled features
+    diverge; a distiller's student is exported first)."""
+    ckpt = last_checkpoint(job.run_dir)
+    if job.needs_teacher:
+        student = osp.join(job.run_dir, 'student.pth')
+        run_tool([
+            sys.executable, 'tools/model_converters/export_student.py', ckpt,
+            student
+        ], osp.join(job.run_dir, 'export_stdout.log'), threads)
+        ckpt = student
+    out = osp.join(job.run_dir, 'probe')
+    run_tool([
+        sys.executable, 'tools/analysis/linear_probe.py', job.probe, ckpt,
+        '--out-dir', out, '--normalize', 'standardize'
+    ], osp.join(job.run_dir, 'probe_stdout.log'), threads)
+    with open(osp.join(out, 'linear_probe.csv')) as f:
+        rows = list(csv.DictReader(f))
+    return float(rows[0]['top1'])
+
+
 def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
             threads: int) -> dict:
     """Train one job, score it, write and return its result.
@@ -258,8 +284,12 @@ def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
     if metric not in metrics:
         raise KeyError(f'{job.run_dir}: no metric {metric!r} '
                        f'(found {sorted(metrics)})')
+    probe = None
+    if job.probe:
+        probe = dict(config=job.probe, value=probe_student(job, threads))
     result = dict(
         value=float(metrics[metric]),
+        probe=probe,
         split='test' if job.stage == 'report' else 'val',
         stage=job.stage,
         metrics=metrics,

@@ -124,6 +124,8 @@ class Plan:
             stage=stage,
             label=f'{name} [{stage} {tag}]')
         job.iters, job.scale = length, scale
+        if stage == 'report' and run.get('probe'):
+            job.probe = self.suite.transfer['config']
         return job
 
     # ----------------------------------------------------------- schedule

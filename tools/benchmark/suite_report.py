@@ -195,6 +195,24 @@ def collect(suite, plan, teacher) -> Tuple[List[RunResult], float, int, int]:
     return results, seconds, len(finished), len(jobs)
 
 
+def transfer_results(suite, plan) -> List[RunResult]:
+    """The transfer-probe value of every reported run with ``probe=True``
+    (group ``'transfer'``)."""
+    iters, chosen = plan.settings()
+    results = []
+    for run in suite.runs:
+        if not run.get('probe'):
+            continue
+        values, seeds = [], []
+        for job in plan.report_jobs(iters, chosen):
+            res = job.read() if job.name == run['name'] else None
+            if res is not None and res.get('probe'):
+                values.append(res['probe']['value'])
+                seeds.append(job.seed)
+        results.append(RunResult(run['name'], 'transfer', values, seeds))
+    return results
+
+
 def write_report(suite, suite_path: str, plan, teacher,
                  wall_s: Optional[float], machine: str) -> str:
     """Write results.md/.csv and the charts to the results directory;
@@ -222,6 +240,11 @@ def write_report(suite, suite_path: str, plan, teacher,
         for r in suite.runs
     } if suite.get('tune') else None
     parts.append(markdown_tables(results, label, scales))
+    if suite.get('transfer'):
+        parts.append(
+            markdown_tables(
+                transfer_results(suite, plan),
+                suite.transfer.get('metric_label', 'probe top-1 (%)')))
     compare = suite.get('compare')
     if compare:
         parts.append(

@@ -15,10 +15,18 @@ metric = 'accuracy/top1'
 metric_label = 'top-1 (%)'
 seeds = [0, 1, 2]
 prepare = [
-    'python', 'tools/data/prepare_fashion_mnist.py', '--out',
-    'data/fashion_mnist'
+    [
+        'python', 'tools/data/prepare_fashion_mnist.py', '--out',
+        'data/fashion_mnist'
+    ],
+    [
+        'python', 'tools/data/make_digits_dataset.py', 'data/digits_28',
+        '--size', '28'
+    ],
 ]
-prepare_check = 'data/fashion_mnist/t10k-labels-idx1-ubyte'
+prepare_check = [
+    'data/fashion_mnist/t10k-labels-idx1-ubyte', 'data/digits_28/val'
+]
 cfg_dir = 'configs/fashion_mnist/'
 options = {
     'train_dataloader.dataset.fraction': 0.1,
@@ -120,6 +128,18 @@ runs += [
         **({} if name == 'student alone' else dict(tuned_as=name)))
     for name, cfg, _ in few_shot for pct in (5, 25)
 ]
+# Tables IX/X: a linear probe of each frozen student's pooled feature on the
+# digits (28x28 grey, padded), a data set none of them trained on
+transfer = dict(
+    config=cfg_dir + 'transfer/resnet8_digits_probe.py',
+    metric_label='digits linear-probe top-1 (%)')
+probed = [
+    'student alone', 'KD', 'DLKD', 'DLKD: align', 'DLKD: corr',
+    'DLKD: align + corr'
+]
+for run in runs:
+    if run['name'] in probed and 'same_as' not in run:
+        run['probe'] = True
 compare = dict(
     reference='DLKD',
     against=[
