@@ -356,3 +356,44 @@ def test_shipped_suites_load(tmp_path, name):
     jobs = plan.all_jobs()
     assert jobs and all(osp.isfile(osp.join(ROOT, j.config)) for j in jobs)
     assert suite.get('teacher')
+
+
+def test_probe_of_a_finished_run(digits_root, tmp_path):
+    """The transfer probe exports a distiller's student and scores its
+    frozen feature with tools/analysis/linear_probe.py."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmdlkd.registry import MODELS
+    probe = tmp_path / 'probe.py'
+    probe.write_text(
+        f"_base_ = ['{ROOT}/configs/fashion_mnist/transfer/"
+        "resnet8_digits_probe.py']\n"
+        f"train_dataloader = dict(dataset=dict(data_root='{digits_root}'))\n"
+        f"val_dataloader = dict(dataset=dict(data_root='{digits_root}'))\n")
+    cfg = Config.fromfile(
+        osp.join(
+            ROOT, 'configs/fashion_mnist/'
+            'resnet20_resnet8_dlkd_fashion-mnist.py'))
+    cfg.model.teacher_ckpt = None
+    cfg.model.random_teacher = True
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    run_dir = tmp_path / 'run'
+    run_dir.mkdir()
+    torch.save(dict(state_dict=model.state_dict()), run_dir / 'iter_1.pth')
+    (run_dir / 'last_checkpoint').write_text(str(run_dir / 'iter_1.pth'))
+    job = suite_jobs.Job('DLKD', 'x.py', 0, {}, str(run_dir), 'r.json', True)
+    job.probe = str(probe)
+    top1 = suite_jobs.probe_student(job, threads=1)
+    student = torch.load(run_dir / 'student.pth', weights_only=True)
+    assert set(student['state_dict']) == {
+        k[len('student.'):]
+        for k in model.state_dict() if k.startswith('student.')
+    }
+    with open(run_dir / 'probe' / 'linear_probe.csv') as f:
+        row = next(csv.DictReader(f))
+    assert float(row['top1']) == top1 and 10 < top1 <= 100
+    assert row['num_train'] == '1257' and row['num_val'] == '540'
