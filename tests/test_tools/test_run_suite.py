@@ -397,3 +397,23 @@ def test_probe_of_a_finished_run(digits_root, tmp_path):
         row = next(csv.DictReader(f))
     assert float(row['top1']) == top1 and 10 < top1 <= 100
     assert row['num_train'] == '1257' and row['num_val'] == '540'
+
+
+def test_exported_seeds_and_probes_are_planned(tmp_path):
+    runs = [
+        dict(
+            name='student alone', config=STUDENT, group='methods', probe=True),
+        dict(name='DLKD', config=DLKD, group='methods', export_seeds=[1]),
+    ]
+    plan = plan_of(
+        tmp_path,
+        runs=runs,
+        schedule=dict(SCHEDULE, iters=200),
+        tune=None,
+        transfer=dict(config='configs/fashion_mnist/transfer/'
+                      'resnet8_digits_probe.py'))
+    jobs = {(j.name, j.seed): j for j in plan.all_jobs()}
+    assert jobs['DLKD', 1].export == jobs['DLKD', 1].result_file[:-5] + '.pth'
+    assert jobs['DLKD', 0].export is None
+    assert jobs['student alone', 0].probe.endswith('resnet8_digits_probe.py')
+    assert jobs['DLKD', 0].probe is None

@@ -19,7 +19,7 @@ A suite is an mmengine config file (``tools/benchmark/suites/*.py``)::
     tune = dict(scales=[0.25, 1, 4], seed=0, groups=['methods'])
     runs = [dict(name='KD', config='...', group='methods', options={},
                  seeds=None, x=None, series=None, iters_scale=1.0,
-                 tuned_as=None),
+                 tuned_as=None, probe=False, export_seeds=[]),
             dict(name='KD, 10%', same_as='KD', group='few-shot', x=10)]
     compare = dict(reference='DLKD', against=['KD', ...])
     charts = [dict(group='methods', kind='bar', title='...')]
@@ -40,7 +40,10 @@ Each job trains through ``tools/train.py`` in ``<work_dir>/<stage>/<run>/
 scored by its end-of-training validation. Its result file
 ``<results_dir>/<stage>/<run>/<tag>.json`` records the value and what
 produced it: the config, the options, the SHA-256 of the resolved config
-and of the teacher's weights, the commit. A job whose result file exists
+and of the teacher's weights, the commit. A reported run's student of each
+seed in ``export_seeds`` is written beside its result as a weights-only
+``.pth`` (for model-zoo entries); ``probe=True`` adds the linear probe of
+``transfer.config`` to its result. A job whose result file exists
 with the same inputs is done; one whose inputs differ stops the suite
 before anything runs, unless ``--rerun-changed`` re-runs it. So a suite
 resumes where it stopped, also on another machine from the committed

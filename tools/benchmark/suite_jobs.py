@@ -129,6 +129,8 @@ class Job:
         self.iters: Optional[int] = None
         self.scale: Optional[float] = None
         self.probe: Optional[str] = None
+        # where a reported run's student is exported to (model-zoo entries)
+        self.export: Optional[str] = None
 
     def cfg_options(self, teacher_ckpt: Optional[str]) -> List[str]:
         """``key=value`` strings, the teacher's checkpoint included."""
@@ -228,19 +230,28 @@ def validation_metrics(run_dir: str, metric: str) -> Dict[str, float]:
     return {k: v for k, v in found.items() if isinstance(v, (int, float))}
 
 
-def probe_student(job: Job, threads: int) -> float:
-    """The linear-probe top-1 of a finished run's student on the probe
-    config's data (``tools/analysis/linear_probe.py`` with the paper's SGD
-    schedule on standardised features: at lr 30 raw pooled features
-    diverge; a distiller's student is exported first)."""
+def student_weights(job: Job, threads: int) -> str:
+    """A finished run's student as a plain checkpoint: a distiller's is
+    exported (``tools/model_converters/export_student.py``), a model
+    trained alone is its last checkpoint."""
     ckpt = last_checkpoint(job.run_dir)
-    if job.needs_teacher:
-        student = osp.join(job.run_dir, 'student.pth')
+    if not job.needs_teacher:
+        return ckpt
+    student = osp.join(job.run_dir, 'student.pth')
+    if not osp.isfile(student):
         run_tool([
             sys.executable, 'tools/model_converters/export_student.py', ckpt,
             student
         ], osp.join(job.run_dir, 'export_stdout.log'), threads)
-        ckpt = student
+    return student
+
+
+def probe_student(job: Job, threads: int) -> float:
+    """The linear-probe top-1 of a finished run's student on the probe
+    config's data (``tools/analysis/linear_probe.py`` with the paper's SGD
+    schedule on standardised features: at lr 30 raw pooled features
+    diverge)."""
+    ckpt = student_weights(job, threads)
     out = osp.join(job.run_dir, 'probe')
     run_tool([
         sys.executable, 'tools/analysis/linear_probe.py', job.probe, ckpt,
@@ -287,6 +298,12 @@ def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
     probe = None
     if job.probe:
         probe = dict(config=job.probe, value=probe_student(job, threads))
+    if job.export:
+        os.makedirs(osp.dirname(job.export), exist_ok=True)
+        run_tool([
+            sys.executable, 'tools/model_converters/publish_model.py',
+            student_weights(job, threads), job.export
+        ], osp.join(job.run_dir, 'publish_stdout.log'), threads)
     result = dict(
         value=float(metrics[metric]),
         probe=probe,

@@ -126,6 +126,8 @@ class Plan:
         job.iters, job.scale = length, scale
         if stage == 'report' and run.get('probe'):
             job.probe = self.suite.transfer['config']
+        if stage == 'report' and seed in run.get('export_seeds', ()):
+            job.export = osp.splitext(job.result_file)[0] + '.pth
         return job
 
     # ----------------------------------------------------------- schedule

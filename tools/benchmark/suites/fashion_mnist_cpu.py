@@ -77,6 +77,9 @@ runs = [
     dict(name=name, config=cfg_dir + cfg, group='methods', seeds=seeds)
     for name, cfg, seeds in methods
 ]
+# the students kept for the model zoo: the best DLKD seed, KD's seed 0
+runs[7]['export_seeds'] = five
+runs[1]['export_seeds'] = [0]
 runs += [
     dict(
         name=f'DLKD: {terms}',
