@@ -127,7 +127,7 @@ class Plan:
         if stage == 'report' and run.get('probe'):
             job.probe = self.suite.transfer['config']
         if stage == 'report' and seed in run.get('export_seeds', ()):
-            job.export = osp.splitext(job.result_file)[0] + '.pth
+            job.export = osp.splitext(job.result_file)[0] + '.pth'
         return job
 
     # ----------------------------------------------------------- schedule
