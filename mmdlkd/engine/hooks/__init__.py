@@ -1,8 +1,9 @@
+from .crd_memory_hook import CRDMemoryHook, training_samples
 from .dataset_check_hook import DatasetCheckHook
 from .nonfinite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .student_checkpoint_hook import StudentCheckpointHook
 
 __all__ = [
     'StudentCheckpointHook', 'NonFiniteLossHook', 'NonFiniteLossError',
-    'DatasetCheckHook'
+    'DatasetCheckHook', 'CRDMemoryHook', 'training_samples'
 ]
