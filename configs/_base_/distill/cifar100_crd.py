@@ -1,5 +1,6 @@
-# CRD (crd_cls.py) on a CIFAR-100 teacher -> student pair under
-# the KD-benchmark protocol, one view per image. Pair configs set the
+# CRD (crd_cls.py: RepDistiller's recipe, memory banks over the 50,000
+# training images) on a CIFAR-100 teacher -> student pair under the
+# KD-benchmark protocol, one view per image. Pair configs set the
 # backbones, head.in_channels, teacher_ckpt (and the connectors' channels).
 _base_ = [
     './crd_cls.py',
@@ -11,3 +12,5 @@ model = dict(
     student=_base_.cifar100_classifier,
     teacher=_base_.cifar100_classifier,
     data_preprocessor=None)
+# the runtime's hooks and the one that sizes CRD's memory banks
+custom_hooks = _base_.custom_hooks + [_base_.crd_memory_hook]

@@ -126,6 +126,41 @@ def gather_labels(data_samples: list, num_views: int, n: int) -> torch.Tensor:
                      'gt_sem_seg (mmseg) in the data samples')
 
 
+def gather_sample_idx(data_samples: list, num_views: int,
+                      n: int) -> torch.Tensor:
+    """The dataset indices of all ``V*N`` rows.
+
+    ``sample_idx`` is the index that mmengine's ``BaseDataset.get_data_info``
+    gives a sample (through wrappers such as ``mmdlkd.RandomSubset``, the
+    index in the innermost dataset); mmpretrain's ``PackInputs`` puts it
+    into the metainfo by default (mmseg's ``PackSegInputs`` only when
+    ``meta_keys`` names it). With ``N`` samples for
+    ``V`` views each is repeated per view (every view of an image has its
+    index).
+
+    Args:
+        data_samples (list): ``N`` or ``V*N`` samples.
+        num_views (int): ``V``.
+        n (int): ``N``, the number of original images.
+
+    Returns:
+        Tensor: ``[V*N]`` int64 indices, view-major.
+    """
+    if len(data_samples) not in (n, n * num_views):
+        raise ValueError(
+            f"the 'sample_idx' source: got {len(data_samples)} data samples "
+            f'for {n} images in {num_views} views; expected {n} or '
+            f'{n * num_views}')
+    if not all('sample_idx' in s for s in data_samples):
+        raise ValueError(
+            "the 'sample_idx' source needs sample_idx in the data samples' "
+            "metainfo; keep it in the meta_keys of the pipeline's Pack* "
+            'transform (mmpretrain PackInputs has it by default)')
+    idx = torch.tensor([int(s.sample_idx) for s in data_samples],
+                       dtype=torch.long)
+    return idx if idx.numel() == n * num_views else idx.repeat(num_views)
+
+
 def teacher_forward(teacher: nn.Module, inputs: torch.Tensor,
                     sources: List[str]) -> None:
     """Run the teacher only as far as its recorded modules need.

@@ -6,11 +6,12 @@ import torch
 import torch.nn as nn
 
 from mmdlkd.models.recorders import RecorderManager
-from .host_models import gather_labels
+from .host_models import gather_labels, gather_sample_idx
 
 #: Sources that are not recorders: ``labels`` are the ground-truth labels of
-#: all view rows (view-major), see :func:`gather_labels`.
-SPECIAL_SOURCES = ('labels', )
+#: all view rows (view-major), see :func:`gather_labels`; ``sample_idx``
+#: their dataset indices, see :func:`gather_sample_idx`.
+SPECIAL_SOURCES = ('labels', 'sample_idx')
 #: Loss arguments filled automatically when the mapping does not name them.
 AUTO_ARGS = ('num_views', )
 
@@ -237,11 +238,11 @@ class DistillMapping:
 
         Args:
             data_samples (list): The step's data samples, for the
-                ``labels`` source.
+                ``labels`` and ``sample_idx`` sources.
             num_views (int): ``V``, also given to losses taking
                 ``num_views``.
             num_images (int): ``N``, the original images of the batch.
-            device (torch.device): Where the labels go.
+            device (torch.device): Where the labels and indices go.
 
         Returns:
             dict[str, Tensor]: The (already weighted) loss of each name.
@@ -253,6 +254,9 @@ class DistillMapping:
                     continue
                 if entry.model == 'labels':
                     sources[entry.source] = gather_labels(
+                        data_samples, num_views, num_images).to(device)
+                elif entry.model == 'sample_idx':
+                    sources[entry.source] = gather_sample_idx(
                         data_samples, num_views, num_images).to(device)
                 else:
                     sources[entry.source] = self._recorded(entry)

@@ -1,4 +1,5 @@
-"""FitNetLoss, ATLoss, SPLoss, RKDLoss and CRDLoss."""
+"""FitNetLoss, ATLoss, SPLoss, RKDLoss and InBatchCRDLoss (CRDLoss:
+test_crd_loss.py)."""
 import itertools
 import math
 
@@ -6,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmdlkd.models.losses import ATLoss, CRDLoss, FitNetLoss, RKDLoss, SPLoss
+from mmdlkd.models.losses import (ATLoss, FitNetLoss, InBatchCRDLoss, RKDLoss,
+                                  SPLoss)
 from mmdlkd.registry import MODELS
 
 
@@ -21,7 +23,8 @@ def _huber(a, b):
 
 
 def test_registered():
-    for name in ('FitNetLoss', 'ATLoss', 'SPLoss', 'RKDLoss', 'CRDLoss'):
+    for name in ('FitNetLoss', 'ATLoss', 'SPLoss', 'RKDLoss',
+                 'InBatchCRDLoss'):
         loss = MODELS.build(dict(type=f'mmdlkd.{name}', loss_weight=2.))
         assert loss.loss_weight == 2.
 
@@ -176,7 +179,7 @@ def test_rkd_zero_invariance_and_small_batch():
     assert out.isfinite() and same.grad.isfinite().all()
 
 
-# ------------------------------------------------------------------- CRD
+# ----------------------------------------------------------- in-batch CRD
 
 
 def _crd_reference(s, t, tau):
@@ -200,7 +203,7 @@ def test_crd_hand_computed():
     s = [[1., 0.], [1., 1.], [0., -2.]]
     t = [[2., 1.], [0., 1.], [-1., -1.]]
     for tau in (0.07, 0.5):
-        crd = CRDLoss(loss_weight=0.8, tau=tau)
+        crd = InBatchCRDLoss(loss_weight=0.8, tau=tau)
         loss = crd(s_feat=torch.tensor(s), t_feat=torch.tensor(t))
         assert loss.item() == pytest.approx(
             0.8 * _crd_reference(s, t, tau), rel=1e-5)
@@ -209,7 +212,7 @@ def test_crd_hand_computed():
 def test_crd_properties_and_teacher_grad():
     torch.manual_seed(0)
     s, t = torch.randn(8, 16), torch.randn(8, 16)
-    loss = CRDLoss()
+    loss = InBatchCRDLoss()
     # scale of the embeddings does not matter (normalised in the loss)
     assert loss(3. * s, 0.5 * t).item() == pytest.approx(
         loss(s, t).item(), rel=1e-5)
@@ -224,7 +227,7 @@ def test_crd_properties_and_teacher_grad():
     assert s.grad is not None and t.grad is not None
     # ... and not with detach_teacher=True
     t.grad = None
-    CRDLoss(detach_teacher=True)(s, t).backward()
+    InBatchCRDLoss(detach_teacher=True)(s, t).backward()
     assert t.grad is None
     with pytest.raises(ValueError, match='same shape'):
         loss(s, t[:, :8])
@@ -241,7 +244,7 @@ def _cases():
         (ATLoss(), (2, 3, 2, 2), (2, 5, 3, 3)),
         (SPLoss(), (3, 2, 2, 2), (3, 5)),
         (RKDLoss(), (4, 3), (4, 5)),
-        (CRDLoss(detach_teacher=True), (4, 3), (4, 3)),
+        (InBatchCRDLoss(detach_teacher=True), (4, 3), (4, 3)),
     ]
 
 
@@ -258,7 +261,7 @@ def test_gradcheck_and_teacher_detached(case):
 def test_crd_gradcheck_both_sides():
     s = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
     t = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(CRDLoss(tau=0.5), (s, t))
+    assert torch.autograd.gradcheck(InBatchCRDLoss(tau=0.5), (s, t))
 
 
 @pytest.mark.parametrize('case', range(6))
