@@ -6,6 +6,5 @@ from .student_checkpoint_hook import StudentCheckpointHook
 
 __all__ = [
     'StudentCheckpointHook', 'NonFiniteLossHook', 'NonFiniteLossError',
-    'DatasetCheckHook', 'ChannelsLastHook', 'CRDMemoryHook',
-    'training_samples'
+    'DatasetCheckHook', 'ChannelsLastHook', 'CRDMemoryHook', 'training_samples'
 ]
