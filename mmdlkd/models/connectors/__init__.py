@@ -1,4 +1,8 @@
 from .linear_connector import LinearConnector
 from .mlp_connector import MLPConnector, PixelMLPConnector
+from .tokens import TokenPool, TokensToMap
 
-__all__ = ['MLPConnector', 'PixelMLPConnector', 'LinearConnector']
+__all__ = [
+    'MLPConnector', 'PixelMLPConnector', 'LinearConnector', 'TokenPool',
+    'TokensToMap'
+]
