@@ -36,11 +36,12 @@ def grid_hint(num_tokens: int) -> str:
 
     Returns:
         str: e.g. ``'1 + 8x8'`` (a class token and an 8x8 grid), ``'8x8'``,
-        or ``''`` when neither 0, 1 nor 2 extra tokens leave a square.
+        or ``''`` when neither 0, 1 nor 2 extra tokens leave a square grid
+        of at least 2x2.
     """
     for extra in (0, 1, 2):
         side = _square_side(num_tokens - extra)
-        if side is not None:
+        if side is not None and side > 1:
             return f'{extra} + {side}x{side}' if extra else f'{side}x{side}'
     return ''
 

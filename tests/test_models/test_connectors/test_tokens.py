@@ -59,7 +59,7 @@ def test_gradients_float64():
 
 @pytest.mark.parametrize('num, hint', [(65, '1 + 8x8'), (64, '8x8'),
                                        (198, '2 + 14x14'), (50, '1 + 7x7'),
-                                       (7, '')])
+                                       (7, ''), (2, '')])
 def test_grid_hint(num, hint):
     assert grid_hint(num) == hint
 
