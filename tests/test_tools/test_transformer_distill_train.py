@@ -7,6 +7,8 @@ own model config with the same small sizes).
 
 (a) a ViT teacher (mmpretrain's ViT model config) into the CPU pair's
     CIFAR ResNet-8 on synthetic Fashion-MNIST files, at the shipped sizes;
+    the teacher config trains too, and its checkpoint is the distillers'
+    teacher;
 (b) mmpretrain's CIFAR ResNet into its Swin-T on the digits image folders;
 (c) PSPNet R101 (an R18 backbone under the R101-D8 decoder) into mmseg's
     SegFormer MiT-B0 on the synthetic Cityscapes layout, pixel-level DLKD.
@@ -119,6 +121,41 @@ def fashion_root(tmp_path_factory) -> str:
     return str(out)
 
 
+def fashion_data(cfg: Config, root: str) -> None:
+    """The Fashion-MNIST protocol's three splits read from ``root``."""
+    cfg.train_dataloader.dataset.dataset.dataset.data_root = root
+    cfg.val_dataloader.dataset.dataset.data_root = root
+    cfg.test_dataloader.dataset.data_root = root
+
+
+def test_vit_teacher_trains_alone_and_loads_into_the_distiller(
+        fashion_root, tmp_path):
+    """The ViT teacher config (mmpretrain's ViT model config, AdamW with
+    warm-up and clipping) trains, and its checkpoint is the teacher of the
+    distiller configs (loaded strictly)."""
+    cfg = Config.fromfile(osp.join(DIR, 'vit-d6-p4_fashion-mnist.py'))
+    fashion_data(cfg, fashion_root)
+    cfg.train_dataloader.batch_size = 8
+    cfg.train_cfg.update(max_iters=2, val_interval=2)
+    cfg.default_hooks.checkpoint.interval = 2
+    cfg.default_hooks.logger.interval = 1
+    cfg.work_dir = str(tmp_path / 'work')
+    path = str(tmp_path / 'config.py')
+    cfg.dump(path)
+    log = run_tool('train.py', path)
+    assert np.isfinite(iteration_values(log, 'loss')).all()
+    distiller = Config.fromfile(
+        osp.join(DIR, 'vit-d6-p4_resnet8_kd_fashion-mnist.py'))
+    distiller.model.teacher_ckpt = str(tmp_path / 'work' / 'iter_2.pth')
+    init_default_scope('mmpretrain')
+    model = MODELS.build(distiller.model)  # teacher_strict=True
+    trained = torch.load(
+        distiller.model.teacher_ckpt, map_location='cpu',
+        weights_only=False)['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, trained[key]), key
+
+
 def test_vit_teacher_resnet8_student_fashion_mnist(fashion_root, tmp_path):
     cfg = Config.fromfile(
         osp.join(DIR, 'vit-d6-p4_resnet8_dlkd_fashion-mnist.py'))
@@ -131,9 +168,7 @@ def test_vit_teacher_resnet8_student_fashion_mnist(fashion_root, tmp_path):
     assert views.type == 'mmdlkd.AugmentedViews'
     views.transforms = [pad]
     views.extra_transforms = [pad, dict(type='RandomFlip', prob=1.0)]
-    train_set.dataset.dataset.data_root = fashion_root
-    cfg.val_dataloader.dataset.dataset.data_root = fashion_root
-    cfg.test_dataloader.dataset.data_root = fashion_root
+    fashion_data(cfg, fashion_root)
     cfg.train_dataloader.batch_size = 10
     iter_schedule(cfg, 6)
     log, ckpt = train(cfg, tmp_path)
