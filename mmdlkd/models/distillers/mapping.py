@@ -5,6 +5,7 @@ from typing import Dict, List, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 
+from mmdlkd.models.connectors.tokens import refuse_tokens
 from mmdlkd.models.recorders import RecorderManager
 from .host_models import gather_labels, gather_sample_idx
 
@@ -35,6 +36,10 @@ def _describe(value) -> str:
         return (f'{type(value).__name__} of {len(value)}: [' +
                 ', '.join(_describe(v) for v in value[:4]) + ']')
     return type(value).__name__
+
+
+def _loss_name(name: str, loss: nn.Module) -> str:
+    return f"distill loss '{name}' ({type(loss).__name__})"
 
 
 class LossInput:
@@ -68,6 +73,10 @@ class LossInput:
 
     def where(self) -> str:
         return f"loss_inputs['{self.loss_name}']['{self.arg}']"
+
+    def chain(self) -> str:
+        """The source and connectors, e.g. ``'student.feat' -> 'align'``."""
+        return ' -> '.join(f"'{s}'" for s in (self.source, *self.connectors))
 
 
 def drop_disabled_losses(connectors: dict, losses: dict,
@@ -276,26 +285,43 @@ class DistillMapping:
         auto_values = dict(num_views=num_views)
         results = {}
         for loss_name, entries in self.inputs.items():
+            loss = self.losses[loss_name]
+
+            def recorded(entries=entries) -> str:
+                return ', '.join(f'{e.arg}={_describe(sources[e.source])} '
+                                 f"from '{e.source}'" for e in entries)
+
             kwargs = {}
             for entry in entries:
                 value = sources[entry.source]
                 for conn in entry.connectors:
                     value = self._connect(self.connectors[conn], conn, entry,
-                                          value)
+                                          value, recorded)
+                self._refuse_tokens(loss, _loss_name(loss_name, loss), entry,
+                                    value, recorded)
                 kwargs[entry.arg] = value
             for arg in self.auto_args[loss_name]:
                 kwargs[arg] = auto_values[arg]
-            loss = self.losses[loss_name]
             try:
                 results[loss_name] = loss(**kwargs)
             except (RuntimeError, ValueError, IndexError) as err:
-                shapes = ', '.join(f'{k}={_describe(v)}'
+                chains = {e.arg: f' ({e.chain()})' for e in entries}
+                shapes = ', '.join(f'{k}={_describe(v)}{chains.get(k, "")}'
                                    for k, v in kwargs.items())
                 _reraise(
-                    err, f"distill loss '{loss_name}' "
-                    f'({type(loss).__name__}) failed on inputs '
+                    err, f'{_loss_name(loss_name, loss)} failed on inputs '
                     f'{shapes}: {err}')
         return results
+
+    def _refuse_tokens(self, taker: nn.Module, what: str, entry: LossInput,
+                       value: torch.Tensor, recorded) -> None:
+        """A recorded token sequence goes only to modules that take one
+        (:func:`~mmdlkd.models.connectors.tokens.refuse_tokens`)."""
+        if value.dim() == 3 and entry.model in self.recorders:
+            refuse_tokens(
+                value, taker, what, f'{entry.where()} ({entry.chain()})',
+                self.recorders[entry.model].recorders[entry.name].source,
+                recorded)
 
     def _recorded(self, entry: LossInput) -> torch.Tensor:
         """The tensor the recorder of ``entry`` recorded in this step."""
@@ -310,9 +336,11 @@ class DistillMapping:
             value = value.to(dtype, memory_format=torch.contiguous_format)
         return value
 
-    @staticmethod
-    def _connect(connector: nn.Module, name: str, entry: LossInput,
-                 value: torch.Tensor) -> torch.Tensor:
+    def _connect(self, connector: nn.Module, name: str, entry: LossInput,
+                 value: torch.Tensor, recorded) -> torch.Tensor:
+        self._refuse_tokens(
+            connector, f"connector '{name}' ({type(connector).__name__})",
+            entry, value, recorded)
         try:
             return connector(value)
         except (RuntimeError, ValueError, IndexError) as err:

@@ -3,6 +3,8 @@ from typing import Any, List, Optional
 
 import torch.nn as nn
 
+from mmdlkd.models.connectors.tokens import RecordedTokens
+
 
 class ModuleRecorder:
     """Record the output (or input) of one module with a forward hook.
@@ -25,6 +27,11 @@ class ModuleRecorder:
             Defaults to None.
         call_index (int): Which call to return when the module runs several
             times in one forward pass. Defaults to -1 (the last call).
+        tokens (dict, optional): Record a token sequence ``[N, L, C]`` (the
+            value after ``index``) as a map or a vector, e.g.
+            ``dict(to='mean', num_extra_tokens=1)``; keys in
+            :class:`~mmdlkd.models.connectors.tokens.RecordedTokens`.
+            Defaults to None (record the value as it is).
     """
 
     def __init__(self,
@@ -32,7 +39,8 @@ class ModuleRecorder:
                  source: str,
                  io: str = 'output',
                  index: Optional[int] = None,
-                 call_index: int = -1) -> None:
+                 call_index: int = -1,
+                 tokens: Optional[dict] = None) -> None:
         if io not in ('output', 'input'):
             raise ValueError(f"recorder '{name}': io must be 'output' or "
                              f"'input', got {io!r}")
@@ -44,9 +52,14 @@ class ModuleRecorder:
         self.io = io
         self.index = 0 if (index is None and io == 'input') else index
         self.call_index = call_index
+        self.tokens = None if tokens is None else RecordedTokens(
+            tokens, f"recorder '{name}'")
         self.active = False
         self._calls: List[Any] = []
         self._handle = None
+
+    def _where(self) -> str:
+        return f"recorder '{self.name}' ({self.io} of module '{self.source}')"
 
     def attach(self, module: nn.Module) -> None:
         """Register the forward hook on ``module``.
@@ -70,16 +83,16 @@ class ModuleRecorder:
         if self.index is not None:
             if not isinstance(value, (tuple, list)):
                 raise TypeError(
-                    f"recorder '{self.name}' ({self.io} of module "
-                    f"'{self.source}') got a {type(value).__name__}, which "
+                    f'{self._where()} got a {type(value).__name__}, which '
                     f'cannot be indexed with index={self.index}')
             try:
                 value = value[self.index]
             except IndexError:
                 raise IndexError(
-                    f"recorder '{self.name}' ({self.io} of module "
-                    f"'{self.source}') has {len(value)} items; "
+                    f'{self._where()} has {len(value)} items; '
                     f'index={self.index} is out of range') from None
+        if self.tokens is not None:
+            value = self.tokens(value, args, output, self._where())
         self._calls.append(value)
 
     def reset(self) -> None:
