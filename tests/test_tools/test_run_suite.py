@@ -141,6 +141,8 @@ def test_schedule_doubles_until_every_run_gains_less_than_the_threshold(
             finish(job, curve[job.name][800])
     assert plan.schedule_jobs()[1] == 400
     assert plan.schedule_curves() == curve
+    plan.suite.schedule['pick'] = 'longer'
+    assert plan.schedule_jobs()[1] == 800
     # no tune or report job before the schedule is chosen
     (tmp_path / 'fresh').mkdir()
     plan = plan_of(tmp_path / 'fresh')

@@ -4,7 +4,8 @@
    reference recipe) train for ``start``, ``2 start``, ... iterations and
    are scored on the validation split; the schedule is the shortest length
    after which one more doubling gains less than ``gain`` for every one of
-   them. ``schedule.iters`` fixes the length instead.
+   them (``pick='longer'``: the doubled length, already trained, e.g. for a
+   teacher). ``schedule.iters`` fixes the length instead.
 2. ``tune`` (optional): every run of ``tune.groups`` with distillation
    losses trains once per ``tune.scales`` factor (all its distillation
    weights times the factor, seed ``tune.seed``) at the chosen schedule,
@@ -159,7 +160,8 @@ class Plan:
             if half >= sched['start'] and all(
                     curves[n][length] - curves[n][half] < sched['gain']
                     for n in sched['runs']):
-                return jobs, half
+                return jobs, (length if sched.get('pick') == 'longer' else
+                              half)
             if length * 2 > sched.get('max_iters', 1 << 30):
                 return jobs, length
             length *= 2
