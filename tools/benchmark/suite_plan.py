@@ -11,7 +11,8 @@
    weights times the factor, seed ``tune.seed``) at the chosen schedule,
    scored on the validation split; its best factor is its setting. A run
    with ``tuned_as='NAME'`` takes NAME's factor.
-3. ``report``: every run, at its setting, once per seed, tested once.
+3. ``report``: every run, at its setting, once per seed, tested once
+   (``report=False`` stops after the schedule and tune stages).
 
 Options of a job, later ones overriding: the suite's ``options``, the
 stage's (``report_options`` for reported runs), the schedule's ``options``
@@ -160,8 +161,8 @@ class Plan:
             if half >= sched['start'] and all(
                     curves[n][length] - curves[n][half] < sched['gain']
                     for n in sched['runs']):
-                return jobs, (length if sched.get('pick') == 'longer' else
-                              half)
+                return jobs, (
+                    length if sched.get('pick') == 'longer' else half)
             if length * 2 > sched.get('max_iters', 1 << 30):
                 return jobs, length
             length *= 2
@@ -228,8 +229,11 @@ class Plan:
         return 1.0
 
     def report_jobs(self, iters: Optional[int], chosen: dict) -> List[Job]:
-        """The reported runs whose settings are decided."""
+        """The reported runs whose settings are decided (none when the
+        suite sets ``report=False``: a schedule search alone)."""
         jobs = []
+        if not self.suite.get('report', True):
+            return jobs
         for name in self.wanted:
             scale = self.scale_of(name, chosen)
             if scale is None:
