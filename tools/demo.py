@@ -134,7 +134,7 @@ def summarise(results: Dict[str, List[float]], work_dir: str) -> str:
         std = statistics.stdev(accs) if len(accs) > 1 else 0.0
         rows.append((name, mean, std, len(accs), accs))
     lines = [
-        '| model | top-1 (%) mean | spread (std) | runs | per run |',
+        '| model | validation top-1 (%) mean | sample std | runs | per run |',
         '|---|---|---|---|---|',
     ]
     lines += [
