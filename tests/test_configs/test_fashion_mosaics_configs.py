@@ -144,19 +144,44 @@ def test_distillers_pair_the_folders_teacher_and_student():
 def test_suite_names_every_config():
     suite = Config.fromfile(SUITE)
     assert suite.metric == 'mIoU' and suite.seeds == [0, 1, 2]
-    assert suite.teacher.config == f'configs/fashion_mosaics/{TEACHER}'
-    configs = [run.config for run in suite.runs]
-    assert sorted(osp.basename(c)
-                  for c in configs) == sorted([STUDENT, *LOSSES])
-    for config in configs + [suite.teacher.config]:
-        assert osp.isfile(osp.join(ROOT, config)), config
-    for options in (suite.options, suite.teacher.options):
-        assert options == {
-            f'{loader}.dataset.data_root': 'data/fashion_mosaics'
-            for loader in LOADERS
-        }
+    assert suite.teacher.checkpoint.startswith('configs/fashion_mosaics/zoo/')
+    methods = [run for run in suite.runs if run.group == 'methods']
+    assert sorted(osp.basename(run.config)
+                  for run in methods) == sorted([STUDENT, *LOSSES])
+    for run in suite.runs:
+        if 'config' in run:
+            assert osp.isfile(osp.join(ROOT, run.config)), run.config
+    assert suite.options == {
+        f'{loader}.dataset.data_root': 'data/fashion_mosaics'
+        for loader in LOADERS
+    }
     assert suite.prepare[:2] == [
         'python', 'tools/data/make_fashion_mosaics.py'
     ]
     assert suite.prepare_check == 'data/fashion_mosaics/img_dir/test'
-    assert [c.group for c in suite.charts] == ['methods']
+    assert [c.group for c in suite.charts] == ['methods', 'ablation']
+
+
+def test_suite_ablation_switches_off_one_dlkd_term():
+    suite = Config.fromfile(SUITE)
+    dlkd = LOSSES['pspnet_dlkd_fashion_mosaics.py']
+    ablation = [run for run in suite.runs if run.group == 'ablation']
+    off = sorted(
+        key.rsplit('.', 1)[1] for run in ablation
+        for key, value in run.get('options', {}).items() if value is None)
+    assert off == sorted(dlkd)
+    assert all(
+        run.get('tuned_as', run.get('same_as')) == 'DLKD' for run in ablation)
+
+
+def test_teacher_suite_searches_the_teacher_config():
+    suite = Config.fromfile(
+        osp.join(ROOT, 'tools', 'benchmark', 'suites',
+                 'fashion_mosaics_teacher.py'))
+    assert suite.report is False and suite.schedule.pick == 'longer'
+    assert [run.config
+            for run in suite.runs] == [f'configs/fashion_mosaics/{TEACHER}']
+    assert suite.options == {
+        f'{loader}.dataset.data_root': 'data/fashion_mosaics'
+        for loader in LOADERS
+    }

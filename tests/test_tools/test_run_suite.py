@@ -149,6 +149,40 @@ def test_schedule_doubles_until_every_run_gains_less_than_the_threshold(
     assert {j.stage for j in plan.all_jobs()} == {'schedule'}
 
 
+def test_schedule_ahead_trains_the_next_doubling_beside(tmp_path):
+    plan = plan_of(
+        tmp_path, schedule=dict(SCHEDULE, runs=['DLKD'], ahead=True))
+    jobs, iters = plan.schedule_jobs()
+    assert iters is None and [j.iters for j in jobs] == [100, 200]
+    for job, value in zip(jobs, (80.0, 84.0)):
+        finish(job, value)
+    # 100 -> 200 gains 4: 400 is next, 800 beside it
+    jobs, iters = plan.schedule_jobs()
+    assert iters is None and [j.iters for j in jobs] == [100, 200, 400, 800]
+    finish(jobs[2], 84.1)
+    # 400 settles the search: 800 is no longer a job, though it may run
+    jobs, iters = plan.schedule_jobs()
+    assert iters == 200 and [j.iters for j in jobs] == [100, 200, 400]
+    # never beyond max_iters
+    plan.suite.schedule['max_iters'] = 400
+    plan.suite.schedule['gain'] = 0.01
+    jobs, iters = plan.schedule_jobs()
+    assert iters == 400 and [j.iters for j in jobs] == [100, 200, 400]
+
+
+def test_interrupted_run_resumes_only_with_the_same_inputs(tmp_path):
+    run_dir = str(tmp_path)
+    inputs = dict(config='a.py', options={'x': (1, 2)})
+    assert suite_jobs.resume_args(run_dir, inputs) == []  # nothing yet
+    (tmp_path / 'last_checkpoint').write_text('iter_3000.pth')
+    assert suite_jobs.resume_args(run_dir, inputs) == ['--resume']
+    changed = dict(inputs, options={'x': (1, 3)})
+    assert suite_jobs.resume_args(run_dir, changed) == []
+    # the changed inputs are the recorded ones now
+    assert suite_jobs.resume_args(run_dir, changed) == ['--resume']
+    assert suite_jobs.resume_args(run_dir, inputs) == []
+
+
 def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):
     plan = plan_of(tmp_path, schedule=dict(SCHEDULE, iters=200))
     tune, chosen = plan.tune_jobs(200)
@@ -349,8 +383,8 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
 
 
 @pytest.mark.parametrize('name', [
-    'fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mosaics_cpu.py',
-    'fashion_mosaics_teacher.py'
+    'fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mnist_teacher.py',
+    'fashion_mosaics_cpu.py', 'fashion_mosaics_teacher.py'
 ])
 def test_shipped_suites_load(tmp_path, name):
     suite = run_suite.load_suite(

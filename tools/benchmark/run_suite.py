@@ -63,7 +63,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import List, Optional
 
 from mmengine.config import Config
@@ -221,7 +221,7 @@ def run_all(suite: Config,
         except Exception as err:  # report, go on with the other jobs
             failures.append(f'{job.label} seed {job.seed}: {err}')
             failed.add(job.result_file)
-            progress.finish(job, time.time() - t0, 'FAILED', left)
+            progress.finish(job, time.time() - t0, f'FAILED: {err}', left)
             return
         progress.finish(job,
                         time.time() - t0,
@@ -234,27 +234,32 @@ def run_all(suite: Config,
         if failures:
             return failures
     ckpt = None
+    running: dict = {}  # result file -> future
     with ThreadPoolExecutor(max_workers=num_jobs) as pool:
         while True:
+            # re-planned whenever a job ends: a finished job can decide a
+            # stage and free a slot for the next one at once
             jobs = plan.all_jobs()
             if ckpt is None and any(j.needs_teacher for j in jobs):
                 ckpt = teacher_checkpoint(suite, teacher)
             todo = [
                 j for j in pending(jobs, ckpt, rerun_changed)
-                if j.result_file not in failed
+                if j.result_file not in failed and j.result_file not in running
             ]
-            if not todo:
+            if not todo and not running:
                 break
-            progress.say(f'{len(jobs) - len(todo)} of {len(jobs)} known jobs '
-                         f'done; running {len(todo)}, {num_jobs} at a time, '
-                         f'{threads} thread(s) each')
-            futures = [
-                pool.submit(work, job, ckpt,
-                            len(todo) - i - 1) for i, job in enumerate(todo)
-            ]
-            for fut in futures:
-                fut.result()
-            rerun_changed = False  # re-run once, not in every round
+            free = num_jobs - len(running)
+            if todo and free:
+                progress.say(f'{len(jobs) - len(todo) - len(running)} of '
+                             f'{len(jobs)} known jobs done, {len(running)} '
+                             f'running; starting {min(free, len(todo))}, '
+                             f'{threads} thread(s) each')
+            for i, job in enumerate(todo[:free]):
+                running[job.result_file] = pool.submit(work, job, ckpt,
+                                                       len(todo) - i - 1)
+            done, _ = wait(running.values(), return_when=FIRST_COMPLETED)
+            for key in [k for k, f in running.items() if f in done]:
+                running.pop(key).result()
     return failures
 
 

@@ -10,6 +10,7 @@ import platform
 import re
 import subprocess
 import sys
+import threading
 import time
 from typing import Dict, List, Optional
 
@@ -87,6 +88,10 @@ def machine() -> str:
     return f'{os.cpu_count()} x {cpu}'
 
 
+# the suite runs jobs from threads; reading configs is serialised
+_CONFIG_LOCK = threading.Lock()
+
+
 class Job:
     """One (run, seed) of a suite, at one stage.
 
@@ -151,11 +156,12 @@ class Job:
         if self.needs_teacher and teacher_ckpt and osp.isfile(teacher_ckpt):
             teacher_sha = sha256_file(teacher_ckpt)
         opts = {'randomness.seed': self.seed, **self.options}
-        cfg = Config.fromfile(osp.join(ROOT, self.config))
-        cfg.merge_from_dict(opts)
-        if self.needs_teacher:
-            cfg.model.teacher_ckpt = teacher_sha
-        text = cfg.pretty_text
+        with _CONFIG_LOCK:  # mmengine's config parsing is not thread-safe
+            cfg = Config.fromfile(osp.join(ROOT, self.config))
+            cfg.merge_from_dict(opts)
+            if self.needs_teacher:
+                cfg.model.teacher_ckpt = teacher_sha
+            text = cfg.pretty_text
         return dict(
             config=self.config,
             options={
@@ -262,6 +268,23 @@ def probe_student(job: Job, threads: int) -> float:
     return float(rows[0]['top1'])
 
 
+def resume_args(run_dir: str, inputs: dict) -> List[str]:
+    """``['--resume']`` when ``run_dir`` holds a checkpoint of an
+    interrupted run with the same inputs (a run with a checkpoint interval
+    shorter than its length picks up where it stopped); otherwise none, and
+    ``inputs`` are recorded for the next try."""
+    path = osp.join(run_dir, 'inputs.json')
+    same = False
+    if osp.isfile(path):
+        with open(path) as f:
+            same = json.load(f) == json.loads(json.dumps(inputs))
+    if same and osp.isfile(osp.join(run_dir, 'last_checkpoint')):
+        return ['--resume']
+    with open(path, 'w') as f:
+        json.dump(inputs, f, indent=1)
+    return []
+
+
 def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
             threads: int) -> dict:
     """Train one job, score it, write and return its result.
@@ -278,7 +301,7 @@ def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
     t0 = time.time()
     run_tool([
         py, 'tools/train.py', job.config, '--work-dir', job.run_dir,
-        '--cfg-options', *opts
+        *resume_args(job.run_dir, inputs), '--cfg-options', *opts
     ], osp.join(job.run_dir, 'train_stdout.log'), threads)
     t1 = time.time()
     if job.stage == 'report':

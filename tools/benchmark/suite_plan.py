@@ -5,7 +5,9 @@
    are scored on the validation split; the schedule is the shortest length
    after which one more doubling gains less than ``gain`` for every one of
    them (``pick='longer'``: the doubled length, already trained, e.g. for a
-   teacher). ``schedule.iters`` fixes the length instead.
+   teacher). ``schedule.iters`` fixes the length instead; ``ahead=True``
+   trains the next doubling beside each undecided length (fills
+   ``--jobs 2`` when one run is searched; wasted if that length settles).
 2. ``tune`` (optional): every run of ``tune.groups`` with distillation
    losses trains once per ``tune.scales`` factor (all its distillation
    weights times the factor, seed ``tune.seed``) at the chosen schedule,
@@ -156,6 +158,16 @@ class Plan:
                 else:
                     curves.setdefault(name, {})[length] = result['value']
             if not done:
+                nxt = length * 2
+                if sched.get('ahead') and nxt <= sched.get(
+                        'max_iters', 1 << 30):
+                    # trained at once beside this length: the next
+                    # doubling, needed unless this one settles it
+                    jobs += [
+                        self._job(self.runs[name], 'schedule', seed,
+                                  f'iters{nxt}', nxt, 1.0)
+                        for name in sched['runs']
+                    ]
                 return jobs, None
             half = length // 2
             if half >= sched['start'] and all(

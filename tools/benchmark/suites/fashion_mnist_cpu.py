@@ -72,6 +72,10 @@ methods = [
     ('CRD', 'resnet20_resnet8_crd_fashion-mnist.py', five),
     ('DLKD', 'resnet20_resnet8_dlkd_fashion-mnist.py', five),
     ('DLKD + KD', 'resnet20_resnet8_dlkd-kd_fashion-mnist.py', five),
+    # DLKD's second augmented view given to the student alone and to KD
+    # (cross-entropy on the original view, as DLKD)
+    ('student alone, 2 views', 'resnet8_2view_fashion-mnist.py', None),
+    ('KD, 2 views', 'resnet20_resnet8_kd-2view_fashion-mnist.py', None),
 ]
 runs = [
     dict(name=name, config=cfg_dir + cfg, group='methods', seeds=seeds)
@@ -146,7 +150,8 @@ for run in runs:
 compare = dict(
     reference='DLKD',
     against=[
-        'student alone', 'KD', 'FitNet', 'AT', 'SP', 'RKD', 'CRD', 'DLKD + KD'
+        'student alone', 'KD', 'FitNet', 'AT', 'SP', 'RKD', 'CRD', 'DLKD + KD',
+        'student alone, 2 views', 'KD, 2 views'
     ])
 charts = [
     dict(
