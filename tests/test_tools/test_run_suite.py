@@ -5,6 +5,7 @@ import json
 import math
 import os
 import os.path as osp
+import shutil
 import sys
 
 import pytest
@@ -181,6 +182,38 @@ def test_interrupted_run_resumes_only_with_the_same_inputs(tmp_path):
     # the changed inputs are the recorded ones now
     assert suite_jobs.resume_args(run_dir, changed) == ['--resume']
     assert suite_jobs.resume_args(run_dir, inputs) == []
+
+
+def test_partial_checkpoint_carries_a_run_to_another_machine(tmp_path):
+    plan = plan_of(tmp_path)
+    job = plan.schedule_jobs()[0][0]
+    assert suite_jobs.save_partial(job) is None  # nothing trained yet
+    os.makedirs(job.run_dir)
+    inputs = dict(config='a.py', options={'x': 1})
+    suite_jobs.resume_args(job.run_dir, inputs)
+    for it in (3000, 6000):
+        ckpt = osp.join(job.run_dir, f'iter_{it}.pth')
+        with open(ckpt, 'wb') as f:
+            f.write(b'w%d' % it)
+        with open(osp.join(job.run_dir, 'last_checkpoint'), 'w') as f:
+            f.write(ckpt)
+        kept = suite_jobs.save_partial(job)
+        assert kept == osp.join(suite_jobs.partial_dir(job), f'iter_{it}.pth')
+    assert suite_jobs.save_partial(job) is None  # nothing new
+    assert sorted(os.listdir(
+        suite_jobs.partial_dir(job))) == ['inputs.json', 'iter_6000.pth']
+    # a fresh machine: the work dir is gone, the results dir came with git
+    shutil.rmtree(job.run_dir)
+    suite_jobs.restore_partial(job)
+    with open(osp.join(job.run_dir, 'last_checkpoint')) as f:
+        restored = f.read()
+    assert restored == osp.join(job.run_dir, 'iter_6000.pth')
+    with open(restored, 'rb') as f:
+        assert f.read() == b'w6000'
+    assert suite_jobs.resume_args(job.run_dir, inputs) == ['--resume']
+    # a finished run keeps no partial copy
+    finish(job, 90.0)
+    assert suite_jobs.save_partial(job) is None
 
 
 def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):

@@ -59,6 +59,7 @@ Example::
 import argparse
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import threading
@@ -200,6 +201,16 @@ def pending(jobs: List[Job], teacher_ckpt: Optional[str],
     return todo
 
 
+def keep_partials(jobs: List[Job], progress: Progress) -> None:
+    """Copy the newest checkpoint of each running job beside its result
+    file (``suite_jobs.save_partial``)."""
+    for job in jobs:
+        kept = sj.save_partial(job)
+        if kept:
+            progress.say(f'{job.label}: kept {osp.relpath(kept, ROOT)} '
+                         '(commit it: the run resumes from it elsewhere)')
+
+
 def run_all(suite: Config,
             plan: Plan,
             teacher: Optional[Job],
@@ -235,6 +246,7 @@ def run_all(suite: Config,
             return failures
     ckpt = None
     running: dict = {}  # result file -> future
+    started: dict = {}  # result file -> job
     with ThreadPoolExecutor(max_workers=num_jobs) as pool:
         while True:
             # re-planned whenever a job ends: a finished job can decide a
@@ -255,11 +267,20 @@ def run_all(suite: Config,
                              f'running; starting {min(free, len(todo))}, '
                              f'{threads} thread(s) each')
             for i, job in enumerate(todo[:free]):
+                started[job.result_file] = job
                 running[job.result_file] = pool.submit(work, job, ckpt,
                                                        len(todo) - i - 1)
-            done, _ = wait(running.values(), return_when=FIRST_COMPLETED)
+            done: set = set()
+            while not done:
+                done, _ = wait(
+                    running.values(), timeout=60, return_when=FIRST_COMPLETED)
+                keep_partials([started[k] for k in running], progress)
             for key in [k for k, f in running.items() if f in done]:
                 running.pop(key).result()
+                if started[key].read() is not None:
+                    shutil.rmtree(
+                        sj.partial_dir(started[key]), ignore_errors=True)
+                del started[key]
     return failures
 
 
