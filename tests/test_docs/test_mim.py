@@ -1,7 +1,7 @@
 """``mim search mmdlkd`` and ``mim train mmdlkd CONFIG`` on a regular
-(non-editable) install of the package, as README says: mim 0.3.9 looks for
-a package's files beside its distribution, which an editable install does
-not have."""
+(non-editable) install of the package, as docs/install.md says: mim 0.3.9
+looks for a package's files beside its distribution, which an editable
+install does not have."""
 import os
 import os.path as osp
 import shutil

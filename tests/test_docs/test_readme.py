@@ -1,4 +1,9 @@
-"""README's worked examples run, and every config it names exists."""
+"""README and its detail pages (docs/install.md, docs/usage.md,
+docs/extending.md): their worked examples run, and every config they name
+exists.
+
+The examples are the python blocks that start with
+``# docs example: <title>`` in docs/extending.md and docs/usage.md."""
 import os.path as osp
 import re
 
@@ -8,16 +13,22 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-README = open(osp.join(ROOT, 'README.md')).read()
+PAGES = ('README.md', 'docs/install.md', 'docs/usage.md', 'docs/extending.md')
 
 
-def _example(title: str) -> str:
-    """The python block that starts with ``# README example: <title>``."""
-    blocks = re.findall(r'```python\n(.*?)```', README, flags=re.S)
+def _read(page: str) -> str:
+    with open(osp.join(ROOT, page)) as f:
+        return f.read()
+
+
+def _example(title: str, page: str = 'docs/extending.md') -> str:
+    """The python block of ``page`` that starts with
+    ``# docs example: <title>``."""
+    blocks = re.findall(r'```python\n(.*?)```', _read(page), flags=re.S)
     for block in blocks:
-        if block.startswith(f'# README example: {title}\n'):
+        if block.startswith(f'# docs example: {title}\n'):
             return block
-    raise AssertionError(f'README has no example {title!r}')
+    raise AssertionError(f'{page} has no example {title!r}')
 
 
 def _build_from_example(title: str, tmp_path):
@@ -45,7 +56,7 @@ def _one_step_losses(model) -> dict:
 
 
 def test_new_loss_example(tmp_path):
-    exec(compile(_example('a new loss'), 'README', 'exec'), {})
+    exec(compile(_example('a new loss'), 'docs/extending.md', 'exec'), {})
     model = _build_from_example('a config using the new loss', tmp_path)
     losses = _one_step_losses(model)
     assert {'loss', 'loss_align', 'loss_corr', 'loss_sup',
@@ -69,17 +80,30 @@ def test_term_left_out_example(tmp_path):
     assert all(torch.isfinite(v) for k, v in losses.items() if 'loss' in k)
 
 
-@pytest.mark.parametrize(
-    'path', sorted(set(re.findall(r'configs/[\w/.\-]+\.py', README))))
-def test_configs_named_in_readme_exist(path):
-    assert osp.isfile(osp.join(ROOT, path)), path
+def _configs_named() -> list:
+    return sorted({
+        (page, path)
+        for page in PAGES
+        for path in re.findall(r'configs/[\w/.\-]+\.py', _read(page))
+    })
+
+
+def test_pages_name_configs():
+    pages = {page for page, _ in _configs_named()}
+    assert {'README.md', 'docs/usage.md', 'docs/extending.md'} <= pages
+
+
+@pytest.mark.parametrize('page,path', _configs_named())
+def test_configs_named_in_readme_and_docs_exist(page, path):
+    assert osp.isfile(osp.join(ROOT, path)), f'{page} names {path}'
 
 
 def test_config_in_own_folder_example(tmp_path):
     from mmdlkd.utils import reset_runtime, setup_runtime
     path = tmp_path / 'my_project' / 'pspnet_dlkd_20k.py'
     path.parent.mkdir()
-    path.write_text(_example('a config in your own folder'))
+    path.write_text(
+        _example('a config in your own folder', page='docs/usage.md'))
     setup_runtime()
     try:
         cfg = Config.fromfile(str(path))

@@ -60,7 +60,7 @@ def test_demo_runs_every_stage_and_writes_results(digits_root, tmp_path):
     table = (work_dir / 'results.md').read_text()
     assert table.count('\n') == 7  # header, rule and five rows
     # The exported student works with mmpretrain's own inference API and
-    # the plain student config, as README shows.
+    # the plain student config, as docs/usage.md shows.
     from mmpretrain import ImageClassificationInferencer
     inferencer = ImageClassificationInferencer(
         model=osp.join(ROOT, 'configs/demo/student_resnet8_digits_10pct.py'),

@@ -120,7 +120,7 @@ def test_headline_trains_and_exports(cityscapes_root, teacher_ckpt, tmp_path):
     # The exported student scores in mmseg's config what the distiller
     # validated: tools/test.py in test_gpu_checks.py, mmseg's own test.py in
     # test_upstream_tools.py. Here: it works with mmseg's inference API
-    # (README).
+    # (docs/usage.md).
     from mmseg.apis import inference_model, init_model
     cfg = Config.fromfile(MMSEG_R18)
     cfg.merge_from_dict(data_options(cityscapes_root, prefix='model.'))
