@@ -216,6 +216,37 @@ def test_partial_checkpoint_carries_a_run_to_another_machine(tmp_path):
     assert suite_jobs.save_partial(job) is None
 
 
+def test_schedule_from_another_suite(tmp_path):
+    (tmp_path / 'a').mkdir()
+    first = plan_of(tmp_path / 'a')
+    for job in first.schedule_jobs()[0]:
+        finish(job, 80.0)  # 100 -> 200 gains nothing: 100 is chosen
+    for job in first.schedule_jobs()[0]:
+        finish(job, 80.0)
+    assert first.schedule_jobs()[1] == 100
+    other = plan_of(
+        tmp_path,
+        schedule=dict(
+            from_suite=str(tmp_path / 'a' / 's.py'),
+            options=SCHEDULE['options']))
+    assert other.schedule_jobs() == ([], 100)
+    # the student alone reports at once, at that length; the distillers
+    # after their tuning at that length
+    jobs = other.all_jobs()
+    assert {(j.stage, j.name, j.options['train_cfg.max_iters'])
+            for j in jobs} >= {('report', 'student alone', 100),
+                               ('tune', 'KD', 100), ('tune', 'DLKD', 100)}
+    # undecided there: nothing to run here yet
+    (tmp_path / 'b').mkdir()
+    plan_of(tmp_path / 'b')
+    waiting = plan_of(
+        tmp_path,
+        schedule=dict(
+            from_suite=str(tmp_path / 'b' / 's.py'),
+            options=SCHEDULE['options']))
+    assert waiting.all_jobs() == []
+
+
 def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):
     plan = plan_of(tmp_path, schedule=dict(SCHEDULE, iters=200))
     tune, chosen = plan.tune_jobs(200)
@@ -426,6 +457,22 @@ def test_shipped_suites_load(tmp_path, name):
     jobs = plan.all_jobs()
     assert jobs and all(osp.isfile(osp.join(ROOT, j.config)) for j in jobs)
     assert suite.get('teacher') or not suite.get('report', True)
+
+
+def test_vit_suite_waits_for_the_cpu_suite_schedule(tmp_path):
+    suite = run_suite.load_suite(
+        osp.join(ROOT, 'tools', 'benchmark', 'suites', 'fashion_mnist_vit.py'))
+    plan = Plan(suite, str(tmp_path), str(tmp_path / 'results'))
+    main = run_suite.load_suite(
+        osp.join(ROOT, 'tools', 'benchmark', 'suites', 'fashion_mnist_cpu.py'))
+    main_plan = Plan(main, str(tmp_path), osp.join(ROOT, main.results_dir))
+    iters = main_plan.schedule_jobs()[1]
+    assert plan.schedule_jobs() == ([], iters)
+    assert osp.isfile(osp.join(ROOT, suite.teacher.config))
+    assert [r.name for r in suite.runs] == ['student alone', 'KD', 'DLKD']
+    assert all(osp.isfile(osp.join(ROOT, r.config)) for r in suite.runs)
+    if iters is None:
+        assert plan.all_jobs() == []
 
 
 def test_probe_of_a_finished_run(digits_root, tmp_path):

@@ -5,7 +5,9 @@
    are scored on the validation split; the schedule is the shortest length
    after which one more doubling gains less than ``gain`` for every one of
    them (``pick='longer'``: the doubled length, already trained, e.g. for a
-   teacher). ``schedule.iters`` fixes the length instead; ``ahead=True``
+   teacher). ``schedule.iters`` fixes the length instead,
+   ``schedule.from_suite='tools/benchmark/suites/X.py'`` takes the length
+   that suite chose (its protocol, e.g. for another teacher); ``ahead=True``
    trains the next doubling beside each undecided length (fills
    ``--jobs 2`` when one run is searched; wasted if that length settles).
 2. ``tune`` (optional): every run of ``tune.groups`` with distillation
@@ -53,6 +55,18 @@ def loss_weights(config: str, options: dict) -> Dict[str, float]:
         float(loss.get('loss_weight', 1.0))
         for name, loss in losses.items() if loss is not None
     }
+
+
+def other_suite_schedule(path: str) -> Optional[int]:
+    """The schedule length another suite chose (from its committed result
+    files), None while it is undecided."""
+    suite = Config.fromfile(osp.join(ROOT, path))
+    if suite.get('schedule', {}).get('from_suite'):
+        raise ValueError(f'{path}: a from_suite schedule names a suite '
+                         'whose schedule is itself from another suite')
+    results = osp.join(ROOT, suite.results_dir)
+    return Plan(suite, osp.join(ROOT, suite.work_dir),
+                results).schedule_jobs()[1]
 
 
 class Plan:
@@ -143,6 +157,8 @@ class Plan:
             return [], None
         if sched.get('iters'):
             return [], int(sched['iters'])
+        if sched.get('from_suite'):
+            return [], other_suite_schedule(sched['from_suite'])
         jobs, curves = [], {}
         seed = sched.get('seed', 0)
         length = int(sched['start'])
