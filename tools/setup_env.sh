@@ -9,7 +9,7 @@
 # torch version, Python and CUDA) -> mmengine/mmseg/mmpretrain and test tools ->
 # mmdlkd in editable mode. A stamp of the requirement files makes a second run take
 # a second.
-# Users with a working OpenMMLab environment do not need this script (README).
+# Users with a working OpenMMLab environment do not need this script (docs/install.md).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
