@@ -29,3 +29,14 @@ def test_publish_keeps_the_weights_and_prints_the_file_hash(tmp_path):
     assert set(zoo) == {'state_dict', 'meta'}
     assert zoo['meta'] == dict(iter=3, epoch=0)
     assert torch.equal(zoo['state_dict']['backbone.w'], weights['backbone.w'])
+
+
+def test_hash_name_appends_the_first_digits_of_the_hash(tmp_path):
+    src = tmp_path / 'iter_3.pth'
+    torch.save(dict(state_dict={'w': torch.ones(2)}, meta=dict(iter=3)), src)
+    out = run_tool('model_converters/publish_model.py', src,
+                   tmp_path / 'teacher.pth', '--hash-name')
+    path, sha = out.strip().splitlines()[-1].split(': sha256 ')
+    assert path == str(tmp_path / f'teacher-{sha[:8]}.pth')
+    assert hashlib.sha256(open(path, 'rb').read()).hexdigest() == sha
+    assert not (tmp_path / 'teacher.pth').exists()

@@ -3,7 +3,7 @@ without its optimizer and runtime state, and print its SHA-256.
 
 Usage::
 
-    python tools/model_converters/publish_model.py SRC DST
+    python tools/model_converters/publish_model.py SRC DST [--hash-name]
 
 ``DST`` holds ``{'state_dict': ..., 'meta': ...}`` (``meta`` keeps the
 source's epoch, iteration and mmengine version), loadable with torch's
@@ -13,6 +13,7 @@ weights-only unpickler, by ``tools/test.py`` and by a distiller's
 import argparse
 import hashlib
 import io
+import os
 import sys
 
 import torch
@@ -55,9 +56,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='training checkpoint (path or URL)')
     parser.add_argument('dst', help='zoo checkpoint to write')
+    parser.add_argument(
+        '--hash-name',
+        action='store_true',
+        help='name the file as OpenMMLab\'s zoo does: DST without .pth, '
+        'then -<first 8 hex digits of the SHA-256>.pth')
     args = parser.parse_args(argv)
     sha = publish(args.src, args.dst)
-    print(f'{args.dst}: sha256 {sha}')
+    dst = args.dst
+    if args.hash_name:
+        stem = dst[:-len('.pth')] if dst.endswith('.pth') else dst
+        dst = f'{stem}-{sha[:8]}.pth'
+        os.replace(args.dst, dst)
+    print(f'{dst}: sha256 {sha}')
     return 0
 
 
