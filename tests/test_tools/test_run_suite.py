@@ -534,3 +534,17 @@ def test_exported_seeds_and_probes_are_planned(tmp_path):
     assert jobs['DLKD', 0].export is None
     assert jobs['student alone', 0].probe.endswith('resnet8_digits_probe.py')
     assert jobs['DLKD', 0].probe is None
+
+
+def test_machine_names_the_vector_unit(tmp_path, monkeypatch):
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text('processor\t: 0\nmodel name\t: AMD EPYC\n'
+                       'flags\t\t: fpu sse avx2 avx512f avx512_bf16\n')
+    real_open = open
+    monkeypatch.setattr(
+        'builtins.open', lambda path, *a, **k: real_open(
+            cpuinfo if path == '/proc/cpuinfo' else path, *a, **k))
+    assert suite_jobs.machine() == f'{os.cpu_count()} x AMD EPYC ' \
+        '(AVX-512, bf16)'
+    cpuinfo.write_text('model name\t: AMD EPYC\nflags\t\t: fpu avx2\n')
+    assert suite_jobs.machine().endswith('AMD EPYC (AVX2)')

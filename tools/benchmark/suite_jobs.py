@@ -77,15 +77,25 @@ def commit() -> str:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
+    """``'<cores> x <CPU model> (<widest vector unit>)'``: machines of one
+    model name differ (AVX2, or AVX-512 with bf16)."""
+    cpu, flags = platform.processor() or platform.machine(), set()
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
+                key, _, value = line.partition(':')
+                if key.strip() == 'model name':
+                    cpu = value.strip()
+                elif key.strip() == 'flags':
+                    flags = set(value.split())
                     break
     except OSError:
         pass
+    for flag, name in (('avx512_bf16', 'AVX-512, bf16'),
+                       ('avx512f', 'AVX-512'), ('avx2', 'AVX2')):
+        if flag in flags:
+            cpu += f' ({name})'
+            break
     return f'{os.cpu_count()} x {cpu}'
 
 
