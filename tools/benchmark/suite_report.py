@@ -231,22 +231,29 @@ def write_report(suite, suite_path: str, plan, teacher,
     if wall_s is not None:
         header.append(f'- wall time of the last invocation: {fmt_s(wall_s)}')
     parts = ['\n'.join(header)]
-    if suite.get('schedule') and not suite.schedule.get('iters'):
+    sched = suite.get('schedule') or {}
+    if sched.get('from_suite'):
+        parts.append(f'schedule: {iters or "not decided yet"} iterations, '
+                     f'the length {sched.from_suite} chose')
+    elif sched and not sched.get('iters'):
         parts.append(curve_table(plan.schedule_curves(), label, iters))
     if suite.get('tune'):
         parts.append(tune_table(plan.tune_scores(iters), chosen, label))
+    if not suite.get('report', True):  # a schedule search alone
+        results = []
     scales = {
         r['name']: plan.scale_of(r.get('same_as', r['name']), chosen)
         for r in suite.runs
     } if suite.get('tune') else None
-    parts.append(markdown_tables(results, label, scales))
-    if suite.get('transfer'):
+    if results:
+        parts.append(markdown_tables(results, label, scales))
+    if suite.get('transfer') and results:
         parts.append(
             markdown_tables(
                 transfer_results(suite, plan),
                 suite.transfer.get('metric_label', 'probe top-1 (%)')))
     compare = suite.get('compare')
-    if compare:
+    if compare and results:
         parts.append(
             paired_table(results, compare['reference'], compare['against'],
                          label))

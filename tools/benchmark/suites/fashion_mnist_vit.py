@@ -33,6 +33,7 @@ runs = [
         config=cfg_dir + 'vit-d6-p4_resnet8_dlkd_fashion-mnist.py',
         group='methods'),
 ]
+transfer = None  # no transfer probe in this suite
 compare = dict(reference='DLKD', against=['student alone', 'KD'])
 charts = [
     dict(
