@@ -57,7 +57,10 @@ schedule = dict(
     options={
         'train_cfg.max_iters': '{iters}',
         'train_cfg.val_interval': '{iters}',
-        'default_hooks.checkpoint.interval': '{iters}',
+        # a checkpoint every quarter of the run, the newest kept: an
+        # interrupted run resumes (run_suite.py keeps it beside the results)
+        'default_hooks.checkpoint.interval': '{iters*1//4}',
+        'default_hooks.checkpoint.max_keep_ckpts': 1,
         'param_scheduler.milestones': ['{iters*2//3}', '{iters*5//6}'],
     })
 tune = dict(scales=[0.25, 1, 4], seed=0, groups=['methods'])
