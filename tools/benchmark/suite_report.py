@@ -233,8 +233,10 @@ def write_report(suite, suite_path: str, plan, teacher,
     parts = ['\n'.join(header)]
     sched = suite.get('schedule') or {}
     if sched.get('from_suite'):
-        parts.append(f'schedule: {iters or "not decided yet"} iterations, '
-                     f'the length {sched.from_suite} chose')
+        parts.append(f'schedule: {iters} iterations, the length '
+                     f'{sched.from_suite} chose' if iters else
+                     f'schedule: not decided yet ({sched.from_suite} '
+                     'chooses it)')
     elif sched and not sched.get('iters'):
         parts.append(curve_table(plan.schedule_curves(), label, iters))
     if suite.get('tune'):
