@@ -33,14 +33,6 @@ def shipped_models() -> list:
     return models
 
 
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 MODELS = shipped_models()
 
 
@@ -48,7 +40,8 @@ MODELS = shipped_models()
 def test_weights_match_their_hash(model):
     path = osp.join(ROOT, model['Weights'])
     assert osp.isfile(path), f'{model["Name"]}: {path} is missing'
-    digest = sha256(path)
+    with open(path, 'rb') as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
     assert digest == model['Metadata']['SHA256'], model['Name']
     assert path.endswith(f'-{digest[:8]}.pth'), model['Name']
 

@@ -277,6 +277,8 @@ def run_all(suite: Config,
                 keep_partials([started[k] for k in running], progress)
             for key in [k for k, f in running.items() if f in done]:
                 running.pop(key).result()
+                # here, not in the job's thread: keep_partials (this thread)
+                # may have copied a checkpoint as the result was written
                 if started[key].read() is not None:
                     shutil.rmtree(
                         sj.partial_dir(started[key]), ignore_errors=True)

@@ -411,5 +411,4 @@ def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
     with open(tmp, 'w') as f:
         json.dump(result, f, indent=1)
     os.replace(tmp, job.result_file)
-    shutil.rmtree(partial_dir(job), ignore_errors=True)
     return result

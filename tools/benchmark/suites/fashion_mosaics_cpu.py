@@ -6,18 +6,12 @@
 # x1, x4 of its recipe, one seed) on the same mosaics, then 3 seeds at the
 # chosen settings, tested once; DLKD's pixel-level ablation at its tuned
 # setting. docs/results_fashion_mosaics.md.
+_base_ = ['./_base_/fashion_mosaics_data.py']
 work_dir = 'work_dirs/suites/fashion_mosaics_cpu'
 results_dir = 'docs/results/fashion_mosaics_cpu'
 metric = 'mIoU'
 metric_label = 'mIoU (%)'
 seeds = [0, 1, 2]
-data_root = 'data/fashion_mosaics'
-prepare = ['python', 'tools/data/make_fashion_mosaics.py', '--out', data_root]
-prepare_check = data_root + '/img_dir/test'
-options = {
-    f'{loader}.dataset.data_root': data_root
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-}
 report_options = {
     'val_cfg': None,
     'val_dataloader': None,
@@ -31,15 +25,7 @@ schedule = dict(
     gain=0.5,
     max_iters=12800,
     seed=0,
-    options={
-        'train_cfg.max_iters': '{iters}',
-        'train_cfg.val_interval': '{iters}',
-        # a checkpoint every quarter of the run, the newest kept: an
-        # interrupted run resumes (run_suite.py keeps it beside the results)
-        'default_hooks.checkpoint.interval': '{iters*1//4}',
-        'default_hooks.checkpoint.max_keep_ckpts': 1,
-        'param_scheduler.0.end': '{iters}',
-    })
+    options={{_base_.schedule_options}})
 tune = dict(scales=[0.25, 1, 4], seed=0, groups=['methods'])
 methods = [
     ('student alone', 'student'),
