@@ -7,6 +7,8 @@ import os
 import os.path as osp
 import shutil
 import sys
+import threading
+import time
 
 import pytest
 from train_utils import ROOT, run_tool
@@ -341,7 +343,7 @@ def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
                                     str(tmp_path / 'results'))
     calls = []
 
-    def fake_execute(job, metric, teacher_ckpt, threads):
+    def fake_execute(job, metric, teacher_ckpt, threads, stop=None):
         calls.append((job.stage, job.name, job.iters, job.scale, teacher_ckpt))
         if job.name == 'teacher':
             os.makedirs(job.run_dir, exist_ok=True)
@@ -372,6 +374,69 @@ def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
     calls.clear()
     assert run_suite.run_all(suite, plan, teacher, 1) == []
     assert calls == []
+
+
+def test_run_all_stops_a_doubling_that_is_no_longer_needed(
+        tmp_path, monkeypatch):
+    suite = run_suite.load_suite(
+        write_suite(
+            tmp_path / 's.py',
+            tmp_path,
+            seeds=[0],
+            teacher=None,
+            tune=None,
+            compare=None,
+            charts=[],
+            runs=[dict(name='student alone', config=STUDENT, group='m')],
+            schedule=dict(
+                SCHEDULE, runs=['student alone'], ahead=True, max_iters=1600)))
+    plan = Plan(suite, str(tmp_path), str(tmp_path / 'results'))
+    monkeypatch.setattr(
+        suite_jobs.Job, 'inputs',
+        lambda self, ckpt: dict(options=self.options, teacher_sha256=None))
+    curve = {100: 80.0, 200: 84.0, 400: 84.1}
+    for job in plan.schedule_jobs()[0]:  # 100 and 200 done: 400 and 800 next
+        finish(job, curve[job.iters])
+    stopped = []
+
+    def fake_execute(job, metric, teacher_ckpt, threads, stop=None):
+        if job.stage == 'schedule' and job.iters == 800:
+            # trained ahead beside 400, which settles the search
+            os.makedirs(suite_jobs.partial_dir(job))
+            assert stop.wait(30), 'the 800-iteration run was not stopped'
+            stopped.append(job.iters)
+            raise suite_jobs.Stopped('stopped')
+        value = curve.get(job.iters, 70.0)
+        finish(job, value)
+        return dict(value=value, split='val')
+
+    monkeypatch.setattr(suite_jobs, 'execute', fake_execute)
+    assert run_suite.run_all(suite, plan, None, 2) == []
+    assert stopped == [800]
+    jobs, iters = plan.schedule_jobs()
+    assert iters == 200 and [j.iters for j in jobs] == [100, 200, 400]
+    ahead = plan._job(plan.runs['student alone'], 'schedule', 0, 'iters800',
+                      800, 1.0)
+    # no result and no partial checkpoint left to commit
+    assert ahead.read() is None
+    assert not osp.exists(suite_jobs.partial_dir(ahead))
+
+
+def test_run_tool_terminates_a_stopped_tool(tmp_path):
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    t0 = time.time()
+    with pytest.raises(suite_jobs.Stopped, match='stopped'):
+        suite_jobs.run_tool(
+            [sys.executable, '-c', 'import time; time.sleep(60)'],
+            str(tmp_path / 'log.txt'),
+            stop=stop)
+    assert time.time() - t0 < 20
+    # without a stop the tool runs to its end, a failure raising its log
+    with pytest.raises(RuntimeError, match='exited with 3'):
+        suite_jobs.run_tool(
+            [sys.executable, '-c', 'print("tail"); raise SystemExit(3)'],
+            str(tmp_path / 'log.txt'))
 
 
 def test_paired_difference_and_report(tmp_path):

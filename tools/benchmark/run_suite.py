@@ -48,8 +48,9 @@ with the same inputs is done; one whose inputs differ stops the suite
 before anything runs, unless ``--rerun-changed`` re-runs it. So a suite
 resumes where it stopped, also on another machine from the committed
 result files. ``--jobs N`` runs N at once with ``cores / N`` threads
-each. At the end, ``results.md``, ``results.csv`` and one PNG per chart go
-to the results directory.
+each; a job the plan no longer holds (a doubling trained ahead beside a
+length that settled its schedule) is stopped. At the end, ``results.md``,
+``results.csv`` and one PNG per chart go to the results directory.
 
 Example::
 
@@ -211,6 +212,18 @@ def keep_partials(jobs: List[Job], progress: Progress) -> None:
                          '(commit it: the run resumes from it elsewhere)')
 
 
+def stop_unneeded(jobs: List[Job], started: dict, stops: dict,
+                  progress: Progress) -> None:
+    """Stop each running job the plan no longer holds: a doubling trained
+    ahead (``schedule.ahead``) beside a length that settled the search."""
+    needed = {j.result_file for j in jobs}
+    for key, job in started.items():
+        if key not in needed and not stops[key].is_set():
+            stops[key].set()
+            progress.say(f'{job.label}: no longer needed (the schedule is '
+                         'decided); stopping it')
+
+
 def run_all(suite: Config,
             plan: Plan,
             teacher: Optional[Job],
@@ -224,11 +237,18 @@ def run_all(suite: Config,
     failures: List[str] = []
     failed = set()
 
-    def work(job: Job, ckpt: Optional[str], left: int) -> None:
+    def work(job: Job,
+             ckpt: Optional[str],
+             left: int,
+             stop: Optional[threading.Event] = None) -> None:
         t0 = time.time()
         try:
             result = sj.execute(job, metric,
-                                ckpt if job.needs_teacher else None, threads)
+                                ckpt if job.needs_teacher else None, threads,
+                                stop)
+        except sj.Stopped:
+            progress.finish(job, time.time() - t0, 'stopped', left)
+            return
         except Exception as err:  # report, go on with the other jobs
             failures.append(f'{job.label} seed {job.seed}: {err}')
             failed.add(job.result_file)
@@ -247,6 +267,7 @@ def run_all(suite: Config,
     ckpt = None
     running: dict = {}  # result file -> future
     started: dict = {}  # result file -> job
+    stops: dict = {}  # result file -> threading.Event
     with ThreadPoolExecutor(max_workers=num_jobs) as pool:
         while True:
             # re-planned whenever a job ends: a finished job can decide a
@@ -254,6 +275,7 @@ def run_all(suite: Config,
             jobs = plan.all_jobs()
             if ckpt is None and any(j.needs_teacher for j in jobs):
                 ckpt = teacher_checkpoint(suite, teacher)
+            stop_unneeded(jobs, started, stops, progress)
             todo = [
                 j for j in pending(jobs, ckpt, rerun_changed)
                 if j.result_file not in failed and j.result_file not in running
@@ -268,8 +290,10 @@ def run_all(suite: Config,
                              f'{threads} thread(s) each')
             for i, job in enumerate(todo[:free]):
                 started[job.result_file] = job
+                stops[job.result_file] = threading.Event()
                 running[job.result_file] = pool.submit(work, job, ckpt,
-                                                       len(todo) - i - 1)
+                                                       len(todo) - i - 1,
+                                                       stops[job.result_file])
             done: set = set()
             while not done:
                 done, _ = wait(
@@ -278,11 +302,12 @@ def run_all(suite: Config,
             for key in [k for k, f in running.items() if f in done]:
                 running.pop(key).result()
                 # here, not in the job's thread: keep_partials (this thread)
-                # may have copied a checkpoint as the result was written
-                if started[key].read() is not None:
+                # may have copied a checkpoint as the result was written;
+                # a stopped job's copy is not needed elsewhere either
+                if started[key].read() is not None or stops[key].is_set():
                     shutil.rmtree(
                         sj.partial_dir(started[key]), ignore_errors=True)
-                del started[key]
+                del started[key], stops[key]
     return failures
 
 

@@ -196,9 +196,14 @@ def changed_inputs(result: dict, inputs: dict) -> List[str]:
     return [k for k in INPUT_KEYS if old.get(k) != inputs.get(k)]
 
 
+class Stopped(RuntimeError):
+    """A run the runner stopped: its result is no longer needed."""
+
+
 def run_tool(cmd: List[str],
              log_file: str,
-             threads: Optional[int] = None) -> None:
+             threads: Optional[int] = None,
+             stop: Optional[threading.Event] = None) -> None:
     """Run a tool from the repository root, its output in ``log_file``;
     raise with the log's tail if it fails.
 
@@ -207,13 +212,22 @@ def run_tool(cmd: List[str],
         log_file (str): Where its stdout and stderr go.
         threads (int, optional): OpenMP threads; None keeps torch's
             default. Defaults to None.
+        stop (threading.Event, optional): Once set, the tool is terminated
+            and :class:`Stopped` raised. Defaults to None.
     """
     env = dict(os.environ)
     if threads is not None:
         env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(threads)
     with open(log_file, 'w') as f:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=env)
+        if stop is None:
+            proc.wait()
+        while proc.poll() is None:
+            if stop.wait(1):
+                proc.terminate()
+                proc.wait()
+                raise Stopped(f'{" ".join(cmd)}: stopped; log {log_file}')
     if proc.returncode != 0:
         with open(log_file) as f:
             tail = f.read()[-3000:]
@@ -350,14 +364,19 @@ def resume_args(run_dir: str, inputs: dict) -> List[str]:
     return []
 
 
-def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
-            threads: int) -> dict:
+def execute(job: Job,
+            metric: str,
+            teacher_ckpt: Optional[str],
+            threads: int,
+            stop: Optional[threading.Event] = None) -> dict:
     """Train one job, score it, write and return its result.
 
     A ``'report'`` job is tested once on the test set through
     ``tools/test.py`` on its last checkpoint; a ``'tune'`` or
     ``'schedule'`` job is scored by the validation at the end of its
-    training (the test set is not read).
+    training (the test set is not read). Setting ``stop`` ends the
+    training with :class:`Stopped` (its checkpoints stay in the run
+    directory).
     """
     os.makedirs(job.run_dir, exist_ok=True)
     restore_partial(job)
@@ -368,7 +387,7 @@ def execute(job: Job, metric: str, teacher_ckpt: Optional[str],
     run_tool([
         py, 'tools/train.py', job.config, '--work-dir', job.run_dir,
         *resume_args(job.run_dir, inputs), '--cfg-options', *opts
-    ], osp.join(job.run_dir, 'train_stdout.log'), threads)
+    ], osp.join(job.run_dir, 'train_stdout.log'), threads, stop)
     t1 = time.time()
     if job.stage == 'report':
         out = osp.join(job.run_dir, 'test_metrics.json')
