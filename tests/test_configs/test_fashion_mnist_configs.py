@@ -37,6 +37,7 @@ CONTROLS = {'kd-2view'}
 # the student alone on DLKD's two views (a distiller without losses)
 STUDENT_2VIEW = 'configs/fashion_mnist/resnet8_2view_fashion-mnist.py'
 WEIGHTS = dict(loss_align=10.0, loss_corr=20.0, loss_sup=0.5, loss_kd=1.0)
+ZOO_TEACHER = 'configs/fashion_mnist/zoo/resnet20_fashion-mnist-1b509a62.pth'
 # the connectors each DLKD term feeds its student feature through
 TERM_CONNECTORS = dict(
     loss_align={'align'}, loss_corr={'corr'}, loss_sup={'sup_s', 'sup_t'})
@@ -72,8 +73,13 @@ def test_config_builds(rel_path):
     if rel_path == STUDENT_2VIEW:
         name = 'student-2view'
     if name:
-        assert cfg.model.teacher_ckpt.startswith(
-            'work_dirs/fashion_mnist/teachers/')
+        if 'resnet32x4' not in rel_path:
+            # the model-zoo teacher, shipped in the repository
+            assert cfg.model.teacher_ckpt == ZOO_TEACHER
+            assert osp.isfile(osp.join(ROOT, ZOO_TEACHER))
+        else:
+            assert cfg.model.teacher_ckpt.startswith(
+                'work_dirs/fashion_mnist/teachers/')
         cfg.model.teacher_ckpt = None  # no trained teacher in tests
         cfg.model.random_teacher = True
     model = MODELS.build(cfg.model)

@@ -11,7 +11,7 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmdlkd'], allow_failed_imports=False)
 model = _base_.teacher_model
-max_iters = 1500
+max_iters = 48000
 param_scheduler = dict(milestones=[max_iters * 2 // 3, max_iters * 5 // 6])
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters))

@@ -47,7 +47,7 @@ distiller_options = {
     'model.teacher_fuse_bn': True,
     'model.teacher_channels_last': True,
 }
-teacher = dict(checkpoint=cfg_dir + 'zoo/resnet20_fashion-mnist.pth')
+teacher = dict(checkpoint=cfg_dir + 'zoo/resnet20_fashion-mnist-1b509a62.pth')
 schedule = dict(
     runs=['student alone', 'DLKD'],
     start=400,
