@@ -42,7 +42,9 @@ def test_published_numbers_are_attributed():
         meta = model.metadata.data if model.metadata else {}
         if model.results:
             # a result is either upstream (named source) or ours (a log)
-            assert 'Source' in meta or model.data.get('Training Log'), (
-                model.name)
+            log = model.data.get('Training Log')
+            assert 'Source' in meta or log, model.name
+            if log and not log.startswith('http'):
+                assert osp.isfile(osp.join(ROOT, log)), (model.name, log)
         else:
             assert 'Status' in meta, model.name
