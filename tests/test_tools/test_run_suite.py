@@ -341,10 +341,11 @@ def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
     plan = Plan(suite, str(tmp_path), str(tmp_path / 'results'))
     teacher = run_suite.teacher_job(suite, str(tmp_path),
                                     str(tmp_path / 'results'))
-    calls = []
+    calls, threads_seen = [], set()
 
     def fake_execute(job, metric, teacher_ckpt, threads, stop=None):
         calls.append((job.stage, job.name, job.iters, job.scale, teacher_ckpt))
+        threads_seen.add(threads)
         if job.name == 'teacher':
             os.makedirs(job.run_dir, exist_ok=True)
             with open(osp.join(job.run_dir, 'last_checkpoint'), 'w') as f:
@@ -358,6 +359,8 @@ def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
         suite_jobs.Job, 'inputs',
         lambda self, ckpt: dict(options=self.options, teacher_sha256=None))
     assert run_suite.run_all(suite, plan, teacher, 2) == []
+    # the cores shared among the jobs
+    assert threads_seen == {max(1, (os.cpu_count() or 1) // 2)}
     stages = [c[0] for c in calls]
     assert calls[0][1] == 'teacher' and calls[0][4] is None
     first_tune = stages.index('tune')
@@ -374,6 +377,11 @@ def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
     calls.clear()
     assert run_suite.run_all(suite, plan, teacher, 1) == []
     assert calls == []
+    # --threads: a set number per job, whatever the cores
+    os.remove(plan.all_jobs()[-1].result_file)
+    threads_seen.clear()
+    assert run_suite.run_all(suite, plan, teacher, 2, threads=5) == []
+    assert len(calls) == 1 and threads_seen == {5}
 
 
 def test_run_all_stops_a_doubling_that_is_no_longer_needed(
@@ -613,3 +621,11 @@ def test_machine_names_the_vector_unit(tmp_path, monkeypatch):
         '(AVX-512, bf16)'
     cpuinfo.write_text('model name\t: AMD EPYC\nflags\t\t: fpu avx2\n')
     assert suite_jobs.machine().endswith('AMD EPYC (AVX2)')
+
+
+def test_threads_must_be_positive(monkeypatch, capsys):
+    monkeypatch.setattr(sys, 'argv',
+                        ['run_suite.py', 's.py', '--threads', '0'])
+    with pytest.raises(SystemExit):
+        run_suite.parse_args()
+    assert '--threads 0: give 1 or more' in capsys.readouterr().err

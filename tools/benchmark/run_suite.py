@@ -48,8 +48,9 @@ with the same inputs is done; one whose inputs differ stops the suite
 before anything runs, unless ``--rerun-changed`` re-runs it. So a suite
 resumes where it stopped, also on another machine from the committed
 result files. ``--jobs N`` runs N at once with ``cores / N`` threads
-each; a job the plan no longer holds (a doubling trained ahead beside a
-length that settled its schedule) is stopped. At the end, ``results.md``,
+each (``--threads`` sets it: a suite sharing the machine with another);
+a job the plan no longer holds (a doubling trained ahead beside a length
+that settled its schedule) is stopped. At the end, ``results.md``,
 ``results.csv`` and one PNG per chart go to the results directory.
 
 Example::
@@ -228,11 +229,13 @@ def run_all(suite: Config,
             plan: Plan,
             teacher: Optional[Job],
             num_jobs: int,
-            rerun_changed: bool = False) -> List[str]:
+            rerun_changed: bool = False,
+            threads: Optional[int] = None) -> List[str]:
     """Run the stages until every decidable job is done; return the
-    failures."""
+    failures. Each job gets ``threads`` threads (default: the cores shared
+    among the ``num_jobs`` jobs)."""
     metric = suite.metric
-    threads = max(1, (os.cpu_count() or 1) // num_jobs)
+    threads = threads or max(1, (os.cpu_count() or 1) // num_jobs)
     progress = Progress(num_jobs)
     failures: List[str] = []
     failed = set()
@@ -335,6 +338,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--jobs', type=int, default=1, help='runs at a time (default 1)')
     parser.add_argument(
+        '--threads',
+        type=int,
+        help='threads of each run (default: the cores divided by --jobs)')
+    parser.add_argument(
         '--seeds', type=int, nargs='+', help='override the suite\'s seeds')
     parser.add_argument(
         '--groups', nargs='+', help='run only these groups of the suite')
@@ -346,7 +353,10 @@ def parse_args() -> argparse.Namespace:
         '--report-only',
         action='store_true',
         help='only rewrite the tables and charts from finished runs')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.threads is not None and args.threads < 1:
+        parser.error(f'--threads {args.threads}: give 1 or more')
+    return args
 
 
 def main() -> None:
@@ -367,7 +377,7 @@ def main() -> None:
         prepare_data(suite)
         try:
             failures = run_all(suite, plan, teacher, max(1, args.jobs),
-                               args.rerun_changed)
+                               args.rerun_changed, args.threads)
         except SuiteError as err:
             sys.exit(f'[suite] {err}')
     text = report.write_report(
