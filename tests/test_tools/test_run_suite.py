@@ -18,6 +18,7 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 import run_suite  # noqa: E402
 import suite_jobs  # noqa: E402
 import suite_report  # noqa: E402
+import suite_resume  # noqa: E402
 from suite_plan import Plan  # noqa: E402
 
 STUDENT = 'configs/demo/student_resnet8_digits_10pct.py'
@@ -86,9 +87,10 @@ def plan_of(tmp_path, **extra) -> Plan:
 
 
 def finish(job, value, inputs=None) -> None:
-    """A finished result of ``job`` with its current inputs."""
+    """A finished result of ``job`` with its current inputs, written whole
+    at once as ``suite_jobs.execute`` does (jobs run in threads)."""
     os.makedirs(osp.dirname(job.result_file), exist_ok=True)
-    with open(job.result_file, 'w') as f:
+    with open(job.result_file + '.part', 'w') as f:
         json.dump(
             dict(
                 value=value,
@@ -96,6 +98,7 @@ def finish(job, value, inputs=None) -> None:
                 train_s=10.0,
                 test_s=2.0,
                 inputs=inputs or job.inputs('/t.pth')), f)
+    os.replace(job.result_file + '.part', job.result_file)
 
 
 def test_template_filling():
@@ -176,46 +179,47 @@ def test_schedule_ahead_trains_the_next_doubling_beside(tmp_path):
 def test_interrupted_run_resumes_only_with_the_same_inputs(tmp_path):
     run_dir = str(tmp_path)
     inputs = dict(config='a.py', options={'x': (1, 2)})
-    assert suite_jobs.resume_args(run_dir, inputs) == []  # nothing yet
+    assert suite_resume.resume_args(run_dir, inputs) == []  # nothing yet
     (tmp_path / 'last_checkpoint').write_text('iter_3000.pth')
-    assert suite_jobs.resume_args(run_dir, inputs) == ['--resume']
+    assert suite_resume.resume_args(run_dir, inputs) == ['--resume']
     changed = dict(inputs, options={'x': (1, 3)})
-    assert suite_jobs.resume_args(run_dir, changed) == []
+    assert suite_resume.resume_args(run_dir, changed) == []
     # the changed inputs are the recorded ones now
-    assert suite_jobs.resume_args(run_dir, changed) == ['--resume']
-    assert suite_jobs.resume_args(run_dir, inputs) == []
+    assert suite_resume.resume_args(run_dir, changed) == ['--resume']
+    assert suite_resume.resume_args(run_dir, inputs) == []
 
 
 def test_partial_checkpoint_carries_a_run_to_another_machine(tmp_path):
     plan = plan_of(tmp_path)
     job = plan.schedule_jobs()[0][0]
-    assert suite_jobs.save_partial(job) is None  # nothing trained yet
+    assert suite_resume.save_partial(job) is None  # nothing trained yet
     os.makedirs(job.run_dir)
     inputs = dict(config='a.py', options={'x': 1})
-    suite_jobs.resume_args(job.run_dir, inputs)
+    suite_resume.resume_args(job.run_dir, inputs)
     for it in (3000, 6000):
         ckpt = osp.join(job.run_dir, f'iter_{it}.pth')
         with open(ckpt, 'wb') as f:
             f.write(b'w%d' % it)
         with open(osp.join(job.run_dir, 'last_checkpoint'), 'w') as f:
             f.write(ckpt)
-        kept = suite_jobs.save_partial(job)
-        assert kept == osp.join(suite_jobs.partial_dir(job), f'iter_{it}.pth')
-    assert suite_jobs.save_partial(job) is None  # nothing new
+        kept = suite_resume.save_partial(job)
+        assert kept == osp.join(
+            suite_resume.partial_dir(job), f'iter_{it}.pth')
+    assert suite_resume.save_partial(job) is None  # nothing new
     assert sorted(os.listdir(
-        suite_jobs.partial_dir(job))) == ['inputs.json', 'iter_6000.pth']
+        suite_resume.partial_dir(job))) == ['inputs.json', 'iter_6000.pth']
     # a fresh machine: the work dir is gone, the results dir came with git
     shutil.rmtree(job.run_dir)
-    suite_jobs.restore_partial(job)
+    suite_resume.restore_partial(job)
     with open(osp.join(job.run_dir, 'last_checkpoint')) as f:
         restored = f.read()
     assert restored == osp.join(job.run_dir, 'iter_6000.pth')
     with open(restored, 'rb') as f:
         assert f.read() == b'w6000'
-    assert suite_jobs.resume_args(job.run_dir, inputs) == ['--resume']
+    assert suite_resume.resume_args(job.run_dir, inputs) == ['--resume']
     # a finished run keeps no partial copy
     finish(job, 90.0)
-    assert suite_jobs.save_partial(job) is None
+    assert suite_resume.save_partial(job) is None
 
 
 def test_schedule_from_another_suite(tmp_path):
@@ -410,7 +414,7 @@ def test_run_all_stops_a_doubling_that_is_no_longer_needed(
     def fake_execute(job, metric, teacher_ckpt, threads, stop=None):
         if job.stage == 'schedule' and job.iters == 800:
             # trained ahead beside 400, which settles the search
-            os.makedirs(suite_jobs.partial_dir(job))
+            os.makedirs(suite_resume.partial_dir(job))
             assert stop.wait(30), 'the 800-iteration run was not stopped'
             stopped.append(job.iters)
             raise suite_jobs.Stopped('stopped')
@@ -427,7 +431,7 @@ def test_run_all_stops_a_doubling_that_is_no_longer_needed(
                       800, 1.0)
     # no result and no partial checkpoint left to commit
     assert ahead.read() is None
-    assert not osp.exists(suite_jobs.partial_dir(ahead))
+    assert not osp.exists(suite_resume.partial_dir(ahead))
 
 
 def test_run_tool_terminates_a_stopped_tool(tmp_path):

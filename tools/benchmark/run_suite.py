@@ -75,6 +75,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import suite_jobs as sj  # noqa: E402
 import suite_report as report  # noqa: E402
+import suite_resume  # noqa: E402
 from suite_plan import Plan  # noqa: E402
 
 # the runner's tool helpers, for tools/demo.py
@@ -205,9 +206,9 @@ def pending(jobs: List[Job], teacher_ckpt: Optional[str],
 
 def keep_partials(jobs: List[Job], progress: Progress) -> None:
     """Copy the newest checkpoint of each running job beside its result
-    file (``suite_jobs.save_partial``)."""
+    file (``suite_resume.save_partial``)."""
     for job in jobs:
-        kept = sj.save_partial(job)
+        kept = suite_resume.save_partial(job)
         if kept:
             progress.say(f'{job.label}: kept {osp.relpath(kept, ROOT)} '
                          '(commit it: the run resumes from it elsewhere)')
@@ -309,7 +310,8 @@ def run_all(suite: Config,
                 # a stopped job's copy is not needed elsewhere either
                 if started[key].read() is not None or stops[key].is_set():
                     shutil.rmtree(
-                        sj.partial_dir(started[key]), ignore_errors=True)
+                        suite_resume.partial_dir(started[key]),
+                        ignore_errors=True)
                 del started[key], stops[key]
     return failures
 

@@ -1,0 +1,83 @@
+"""Carrying an unfinished suite run across sittings and machines: its
+newest checkpoint and inputs kept beside its result file, restored into a
+fresh run directory, and resumed only when the inputs are the same."""
+import glob
+import json
+import os
+import os.path as osp
+import shutil
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from suite_jobs import Job
+
+
+def partial_dir(job: 'Job') -> str:
+    """Where an unfinished run's latest checkpoint is kept beside its
+    result file (committed with the results, so that a run longer than one
+    sitting resumes on another machine)."""
+    return osp.splitext(job.result_file)[0] + '.partial'
+
+
+def _pointed_checkpoint(run_dir: str) -> Optional[str]:
+    pointer = osp.join(run_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        path = f.read().strip()
+    return path if osp.isfile(path) else None
+
+
+def save_partial(job: 'Job') -> Optional[str]:
+    """Copy an unfinished run's newest checkpoint and its inputs to
+    ``partial_dir(job)`` (replacing an older one); return the copy's path,
+    or None when there is nothing new to keep."""
+    ckpt = _pointed_checkpoint(job.run_dir)
+    inputs = osp.join(job.run_dir, 'inputs.json')
+    out = partial_dir(job)
+    if ckpt is None or not osp.isfile(inputs) or job.read() is not None:
+        return None
+    dst = osp.join(out, osp.basename(ckpt))
+    if osp.isfile(dst):
+        return None
+    os.makedirs(out, exist_ok=True)
+    shutil.copyfile(inputs, osp.join(out, 'inputs.json'))
+    shutil.copyfile(ckpt, dst + '.part')
+    os.replace(dst + '.part', dst)
+    for old in glob.glob(osp.join(out, '*.pth')):
+        if old != dst:
+            os.remove(old)
+    return dst
+
+
+def restore_partial(job: 'Job') -> None:
+    """Give a run directory without a checkpoint the kept partial one (its
+    inputs are checked by ``resume_args``)."""
+    out = partial_dir(job)
+    kept = glob.glob(osp.join(out, '*.pth'))
+    if _pointed_checkpoint(job.run_dir) or len(kept) != 1:
+        return
+    os.makedirs(job.run_dir, exist_ok=True)
+    dst = osp.join(job.run_dir, osp.basename(kept[0]))
+    shutil.copyfile(kept[0], dst)
+    shutil.copyfile(
+        osp.join(out, 'inputs.json'), osp.join(job.run_dir, 'inputs.json'))
+    with open(osp.join(job.run_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.abspath(dst))
+
+
+def resume_args(run_dir: str, inputs: dict) -> List[str]:
+    """``['--resume']`` when ``run_dir`` holds a checkpoint of an
+    interrupted run with the same inputs (a run with a checkpoint interval
+    shorter than its length picks up where it stopped); otherwise none, and
+    ``inputs`` are recorded for the next try."""
+    path = osp.join(run_dir, 'inputs.json')
+    same = False
+    if osp.isfile(path):
+        with open(path) as f:
+            same = json.load(f) == json.loads(json.dumps(inputs))
+    if same and osp.isfile(osp.join(run_dir, 'last_checkpoint')):
+        return ['--resume']
+    with open(path, 'w') as f:
+        json.dump(inputs, f, indent=1)
+    return []
