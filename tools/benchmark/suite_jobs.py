@@ -15,7 +15,7 @@ import time
 from typing import Dict, List, Optional
 
 from mmengine.config import Config
-from suite_resume import restore_partial, resume_args  # noqa: I100
+from suite_resume import checkpoint_pointer, restore_partial, resume_args
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: ``{seed}``, ``{iters}``, ``{iters*2//3}`` in option values.
@@ -236,11 +236,11 @@ def run_tool(cmd: List[str],
 
 
 def last_checkpoint(run_dir: str) -> str:
-    path = osp.join(run_dir, 'last_checkpoint')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} is missing: did training finish?')
-    with open(path) as f:
-        return f.read().strip()
+    path = checkpoint_pointer(run_dir)
+    if path is None:
+        raise FileNotFoundError(f'{osp.join(run_dir, "last_checkpoint")} is '
+                                'missing: did training finish?')
+    return path
 
 
 def validation_metrics(run_dir: str, metric: str) -> Dict[str, float]:

@@ -19,13 +19,19 @@ def partial_dir(job: 'Job') -> str:
     return osp.splitext(job.result_file)[0] + '.partial'
 
 
-def _pointed_checkpoint(run_dir: str) -> Optional[str]:
+def checkpoint_pointer(run_dir: str) -> Optional[str]:
+    """The path in mmengine's ``last_checkpoint`` file of a run directory,
+    or None when there is no such file."""
     pointer = osp.join(run_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
         return None
     with open(pointer) as f:
-        path = f.read().strip()
-    return path if osp.isfile(path) else None
+        return f.read().strip()
+
+
+def _pointed_checkpoint(run_dir: str) -> Optional[str]:
+    path = checkpoint_pointer(run_dir)
+    return path if path and osp.isfile(path) else None
 
 
 def save_partial(job: 'Job') -> Optional[str]:
