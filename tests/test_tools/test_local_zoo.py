@@ -16,7 +16,7 @@ METRICS = {'Top 1 Accuracy': 'accuracy/top1', 'mIoU': 'mIoU'}
 # the data each collection's test needs (prepared by `make data`)
 DATA = {
     'DLKD Fashion-MNIST': 'data/fashion_mnist/t10k-labels-idx1-ubyte',
-    'DLKD Fashion-MNIST mosaics': 'data/fashion_mosaics/img_dir/test',
+    'Fashion-MNIST mosaics': 'data/fashion_mosaics/img_dir/test',
 }
 
 
