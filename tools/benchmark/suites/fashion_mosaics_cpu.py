@@ -18,7 +18,8 @@ report_options = {
     'val_evaluator': None,
 }
 cfg_dir = 'configs/fashion_mosaics/'
-teacher = dict(checkpoint=cfg_dir + 'zoo/pspnet_teacher_fashion_mosaics-22069a05.pth')
+teacher = dict(checkpoint=cfg_dir +
+               'zoo/pspnet_teacher_fashion_mosaics-22069a05.pth')
 schedule = dict(
     runs=['student alone', 'DLKD'],
     start=800,
