@@ -24,7 +24,7 @@ schedule = dict(
     runs=['student alone', 'DLKD'],
     start=800,
     gain=0.5,
-    max_iters=12800,
+    max_iters=25600,
     seed=0,
     options={{_base_.schedule_options}})
 tune = dict(scales=[0.25, 1, 4], seed=0, groups=['methods'])
