@@ -349,12 +349,14 @@ def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):
     # float32 rounding: the losses are sums of differences of log-softmax
     # values of order 1 (a KL of 0.01 loses relative precision), whose
     # products run in a different row order and batch shape on 2 processes
+    # (up to 2.5e-4 relative with AVX-512 kernels); each process's own 2
+    # images without the gather give losses 7% and 56% away
     for rec in rec_two:
         for key in ('loss_corr', 'loss_sup'):
             assert math.isclose(
                 rec['losses'][0][key],
                 rec_one['losses'][0][key],
-                rel_tol=1e-5,
+                rel_tol=1e-3,
                 abs_tol=1e-6)
     check_run(two, 0, 1, 2)
     ref = load_ckpt(one, 1)['state_dict']
