@@ -1,0 +1,104 @@
+"""tools/analysis/loss_gradients.py: each loss term's gradient on the
+student against the student's own losses'."""
+import csv
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from train_utils import ROOT, run_tool
+
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+
+from loss_gradients import TASK, summarise, term_gradients  # noqa: E402
+
+from mmdlkd.evaluation import build_eval_dataloader, build_model  # noqa
+
+CONFIG = osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_distill_digits.py')
+
+
+def _terms(**grads):
+    return {
+        name: dict(value=float(i), grad=torch.tensor(g))
+        for i, (name, g) in enumerate(grads.items())
+    }
+
+
+def test_summary_by_hand():
+    """Ratios and cosines per batch, then means: batch 1 task (3, 4), term
+    (0, 2): |term| 2, ratio 2 / 5, cosine 8 / 10; batch 2 task (1, 0), term
+    (-2, 0): ratio 2, cosine -1."""
+    rows = summarise([
+        _terms(**{
+            TASK: [3., 4.],
+            'loss_a': [0., 2.]
+        }),
+        _terms(**{
+            TASK: [1., 0.],
+            'loss_a': [-2., 0.]
+        })
+    ])
+    task, term = rows
+    assert task['term'] == TASK and task['grad_over_task'] == pytest.approx(1)
+    assert task['cos_with_task'] == pytest.approx(1)
+    assert task['grad_norm'] == pytest.approx((5 + 1) / 2)
+    assert term['term'] == 'loss_a' and term['value'] == 1.0
+    assert term['grad_norm'] == pytest.approx(2)
+    assert term['grad_over_task'] == pytest.approx((0.4 + 2) / 2)
+    assert term['cos_with_task'] == pytest.approx((0.8 - 1) / 2)
+
+
+def test_term_gradients_equal_each_terms_backward(tiny_distill_cfg):
+    """Each term's gradient is what ``backward`` of that loss alone leaves
+    on the student's parameters; ``task`` is the student's own loss."""
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    model = build_model(tiny_distill_cfg).train()
+    data = next(iter(build_eval_dataloader(tiny_distill_cfg, 'train')))
+    params = [p for p in model.student.parameters() if p.requires_grad]
+    terms = term_gradients(model, data, params)
+    assert sorted(terms) == ['loss_align', 'loss_kd', TASK]
+    for name, key in (('loss_kd', 'loss_kd'), ('loss_align', 'loss_align'),
+                      (TASK, 'loss')):
+        model.zero_grad()
+        losses = model(
+            **model.data_preprocessor(data, training=True), mode='loss')
+        losses[key].backward()
+        want = torch.cat([
+            (p.grad if p.grad is not None else torch.zeros_like(p)).flatten()
+            for p in params
+        ])
+        assert terms[name]['value'] == pytest.approx(
+            float(losses[key].detach()))
+        torch.testing.assert_close(terms[name]['grad'], want)
+        assert want.norm() > 0
+
+
+def test_tool_writes_the_table_and_names_bad_input(digits_root, tmp_path):
+    data = [
+        f'{k}.dataset.data_root={digits_root}'
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
+    out = tmp_path / 'out'
+    run_tool('analysis/loss_gradients.py', CONFIG, '--batches', '2',
+             '--out-dir', out, '--cfg-options', *data)
+    with open(out / 'loss_gradients.csv') as f:
+        rows = {r['term']: r for r in csv.DictReader(f)}
+    assert sorted(rows) == ['loss_align', 'loss_kd', TASK]
+    assert float(rows[TASK]['grad_over_task']) == pytest.approx(1)
+    assert float(rows[TASK]['cos_with_task']) == pytest.approx(1)
+    assert all(float(r['grad_norm']) > 0 for r in rows.values())
+
+    bad = tmp_path / 'other.pth'
+    torch.save({'state_dict': {'head.fc.weight': torch.zeros(3, 3)}}, bad)
+    with pytest.raises(AssertionError) as err:
+        run_tool('analysis/loss_gradients.py', CONFIG, '--student', bad,
+                 '--out-dir', out, '--cfg-options', *data)
+    assert f'--student {bad}: its weights do not fit' in str(err.value)
+    student = osp.join(ROOT, 'tests', 'data', 'configs',
+                       'tiny_resnet_digits.py')
+    with pytest.raises(AssertionError) as err:
+        run_tool('analysis/loss_gradients.py', student, '--out-dir', out,
+                 '--cfg-options', *data)
+    assert 'not an mmdlkd distiller' in str(err.value)
