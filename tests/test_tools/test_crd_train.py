@@ -9,9 +9,8 @@ import os.path as osp
 import re
 
 import torch
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from train_utils import ROOT, random_teacher, run_tool
+from train_utils import ROOT, fashion_config_on_digits, run_tool
 
 from mmdlkd.engine.hooks import training_samples
 from mmdlkd.registry import DATASETS
@@ -21,21 +20,8 @@ CONFIG = osp.join(ROOT, 'configs', 'fashion_mnist',
 
 
 def test_fashion_mnist_crd_trains(digits_root, tmp_path):
-    cfg = Config.fromfile(CONFIG)
-    subsets = cfg.train_dataloader.dataset
-    images = subsets.dataset.dataset
-    assert subsets.type == subsets.dataset.type == 'mmdlkd.RandomSubset'
-    subsets.fraction = 0.1  # the benchmark suites' share
-    subsets.dataset.dataset = dict(
-        type='CustomDataset',
-        data_root=digits_root,
-        data_prefix='train',
-        pipeline=[dict(type='LoadImageFromFile', color_type='grayscale')] +
-        images.pipeline)
     iters, batch = 4, 16
-    cfg.train_dataloader.batch_size = batch
-    cfg.model.teacher_ckpt = random_teacher(CONFIG, {}, 'mmpretrain',
-                                            tmp_path / 'teacher.pth')
+    cfg = fashion_config_on_digits(CONFIG, digits_root, tmp_path, batch)
     cfg.train_cfg = dict(by_epoch=False, max_iters=iters, val_interval=100)
     cfg.param_scheduler = dict(
         type='MultiStepLR', by_epoch=False, milestones=[100])

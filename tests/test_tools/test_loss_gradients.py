@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from train_utils import ROOT, run_tool
+from train_utils import ROOT, fashion_config_on_digits, run_tool
 
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 
@@ -102,3 +102,20 @@ def test_tool_writes_the_table_and_names_bad_input(digits_root, tmp_path):
         run_tool('analysis/loss_gradients.py', student, '--out-dir', out,
                  '--cfg-options', *data)
     assert 'not an mmdlkd distiller' in str(err.value)
+
+
+def test_crd_banks_are_set_up_as_the_hook_does(digits_root, tmp_path):
+    """A config with ``mmdlkd.CRDMemoryHook`` (the shipped Fashion-MNIST
+    CRD) gets its memory banks sized to the training set first."""
+    config = osp.join(ROOT, 'configs', 'fashion_mnist',
+                      'resnet20_resnet8_crd_fashion-mnist.py')
+    cfg = fashion_config_on_digits(config, digits_root, tmp_path, 16)
+    path = str(tmp_path / 'crd.py')
+    cfg.dump(path)
+    out = run_tool('analysis/loss_gradients.py', path, '--batches', '1',
+                   '--out-dir', tmp_path / 'out')
+    assert 'memory banks of ' in out
+    with open(tmp_path / 'out' / 'loss_gradients.csv') as f:
+        rows = {r['term']: r for r in csv.DictReader(f)}
+    assert sorted(rows) == ['loss_crd', TASK]
+    assert float(rows['loss_crd']['grad_norm']) > 0

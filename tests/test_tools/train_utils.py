@@ -59,3 +59,26 @@ def random_teacher(config: str, options: dict, scope: str, path) -> str:
         teacher = build_teacher(cfg.model.teacher)
     torch.save(dict(state_dict=teacher.state_dict()), path)
     return str(path)
+
+
+def fashion_config_on_digits(config: str, digits_root: str, tmp_path,
+                             batch: int) -> Config:
+    """A Fashion-MNIST distiller config with the digits (grey) in place of
+    the Fashion-MNIST files inside its nested ``mmdlkd.RandomSubset``s
+    (fraction 0.1, the benchmark suites' share), batch ``batch`` and a
+    random-initialised teacher saved under ``tmp_path``."""
+    cfg = Config.fromfile(config)
+    subsets = cfg.train_dataloader.dataset
+    images = subsets.dataset.dataset
+    assert subsets.type == subsets.dataset.type == 'mmdlkd.RandomSubset'
+    subsets.fraction = 0.1
+    subsets.dataset.dataset = dict(
+        type='CustomDataset',
+        data_root=digits_root,
+        data_prefix='train',
+        pipeline=[dict(type='LoadImageFromFile', color_type='grayscale')] +
+        images.pipeline)
+    cfg.train_dataloader.batch_size = batch
+    cfg.model.teacher_ckpt = random_teacher(config, {}, 'mmpretrain',
+                                            osp.join(tmp_path, 'teacher.pth'))
+    return cfg

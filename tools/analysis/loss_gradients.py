@@ -21,10 +21,13 @@ instead of its initialisation. Writes ``loss_gradients.{csv,md}`` to
 import argparse
 import os
 import os.path as osp
+from types import SimpleNamespace
 from typing import Dict, List
 
 import torch
+from mmengine.logging import MMLogger
 
+from mmdlkd.engine.hooks import CRDMemoryHook
 from mmdlkd.evaluation import build_eval_dataloader, build_model
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
                                           write_table)
@@ -61,6 +64,19 @@ def load_student(student: torch.nn.Module, path: str) -> None:
     except RuntimeError as e:
         raise ValueError(f'--student {path}: its weights do not fit the '
                          f"config's student: {e}") from e
+
+
+def setup_memory_banks(cfg, model: torch.nn.Module, loader) -> None:
+    """Size the CRD memory banks to the training set, as the config's
+    ``mmdlkd.CRDMemoryHook`` does before training (configs without it
+    are left alone)."""
+    if any('CRDMemoryHook' in str(hook.get('type'))
+           for hook in cfg.get('custom_hooks') or []):
+        runner = SimpleNamespace(
+            model=model,
+            train_dataloader=loader,
+            logger=MMLogger.get_current_instance())
+        CRDMemoryHook().before_train(runner)
 
 
 def term_gradients(model: torch.nn.Module, data: dict,
@@ -135,6 +151,7 @@ def main() -> None:
         load_student(model.student, args.student)
     loader = build_eval_dataloader(
         cfg, 'train', batch_size=args.batch_size, seed=args.seed)
+    setup_memory_banks(cfg, model, loader)
     params = [p for p in model.student.parameters() if p.requires_grad]
     batches = []
     for i, data in enumerate(loader):
