@@ -525,7 +525,8 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
 
 @pytest.mark.parametrize('name', [
     'fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mnist_teacher.py',
-    'fashion_mosaics_cpu.py', 'fashion_mosaics_teacher.py'
+    'fashion_mosaics_cpu.py', 'fashion_mosaics_teacher.py',
+    'fashion_mnist_vit_teacher.py'
 ])
 def test_shipped_suites_load(tmp_path, name):
     suite = run_suite.load_suite(
