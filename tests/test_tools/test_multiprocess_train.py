@@ -349,8 +349,8 @@ def test_two_processes_equal_one_process_with_global_batch(cifar, tmp_path):
     # float32 rounding: the losses are sums of differences of log-softmax
     # values of order 1 (a KL of 0.01 loses relative precision), whose
     # products run in a different row order and batch shape on 2 processes
-    # (up to 2.5e-4 relative with AVX-512 kernels); each process's own 2
-    # images without the gather give losses 7% and 56% away
+    # (2.5e-4 relative seen on an Intel Xeon with AVX-512); each process's
+    # own 2 images without the gather give losses 7% and 56% away
     for rec in rec_two:
         for key in ('loss_corr', 'loss_sup'):
             assert math.isclose(
