@@ -2,18 +2,16 @@
 student against the student's own losses'."""
 import csv
 import os.path as osp
-import sys
 
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from train_utils import ROOT, fashion_config_on_digits, run_tool
+from train_utils import ROOT, fashion_config_on_digits, load_tool, run_tool
 
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+from mmdlkd.evaluation import build_eval_dataloader, build_model
 
-from loss_gradients import TASK, summarise, term_gradients  # noqa: E402
-
-from mmdlkd.evaluation import build_eval_dataloader, build_model  # noqa
+tool = load_tool('analysis/loss_gradients.py', 'loss_gradients')
+TASK = tool.TASK
 
 CONFIG = osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_distill_digits.py')
 
@@ -29,7 +27,7 @@ def test_summary_by_hand():
     """Ratios and cosines per batch, then means: batch 1 task (3, 4), term
     (0, 2): |term| 2, ratio 2 / 5, cosine 8 / 10; batch 2 task (1, 0), term
     (-2, 0): ratio 2, cosine -1."""
-    rows = summarise([
+    rows = tool.summarise([
         _terms(**{
             TASK: [3., 4.],
             'loss_a': [0., 2.]
@@ -57,7 +55,7 @@ def test_term_gradients_equal_each_terms_backward(tiny_distill_cfg):
     model = build_model(tiny_distill_cfg).train()
     data = next(iter(build_eval_dataloader(tiny_distill_cfg, 'train')))
     params = [p for p in model.student.parameters() if p.requires_grad]
-    terms = term_gradients(model, data, params)
+    terms = tool.term_gradients(model, data, params)
     assert sorted(terms) == ['loss_align', 'loss_kd', TASK]
     for name, key in (('loss_kd', 'loss_kd'), ('loss_align', 'loss_align'),
                       (TASK, 'loss')):
@@ -73,6 +71,26 @@ def test_term_gradients_equal_each_terms_backward(tiny_distill_cfg):
             float(losses[key].detach()))
         torch.testing.assert_close(terms[name]['grad'], want)
         assert want.norm() > 0
+
+
+def test_student_weights_from_a_distiller_or_an_export(tiny_distill_cfg,
+                                                       tmp_path):
+    """A distiller checkpoint gives its ``student.`` entries (its teacher's
+    are left out), an exported student its own keys."""
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    trained = build_model(tiny_distill_cfg)
+    want = trained.student.state_dict()
+    for name, state in (('distiller', trained.state_dict()), ('export', want)):
+        path = tmp_path / f'{name}.pth'
+        torch.save({'state_dict': state}, path)
+        torch.manual_seed(1)
+        fresh = build_model(tiny_distill_cfg).student
+        assert not torch.equal(fresh.state_dict()['head.fc.weight'],
+                               want['head.fc.weight'])
+        tool.load_student(fresh, str(path))
+        for key, value in want.items():
+            assert torch.equal(fresh.state_dict()[key], value), key
 
 
 def test_tool_writes_the_table_and_names_bad_input(digits_root, tmp_path):
