@@ -120,6 +120,9 @@ def test_tool_writes_the_table_and_names_bad_input(digits_root, tmp_path):
         run_tool('analysis/loss_gradients.py', student, '--out-dir', out,
                  '--cfg-options', *data)
     assert 'not an mmdlkd distiller' in str(err.value)
+    with pytest.raises(AssertionError) as err:
+        run_tool('analysis/loss_gradients.py', CONFIG, '--layer', 'neck')
+    assert '--submodule and --layer choose a representation' in str(err.value)
 
 
 def test_crd_banks_are_set_up_as_the_hook_does(digits_root, tmp_path):

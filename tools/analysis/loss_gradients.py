@@ -45,7 +45,12 @@ def parse_args() -> argparse.Namespace:
         'checkpoint)')
     parser.add_argument('--batches', type=int, default=4)
     add_common_args(parser, 'work_dirs/loss_gradients')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.submodule or args.layer != parser.get_default('layer'):
+        parser.error('--submodule and --layer choose a representation for '
+                     "the other analysis tools; this one reads the config's "
+                     'distillation losses')
+    return args
 
 
 def load_student(student: torch.nn.Module, path: str) -> None:
