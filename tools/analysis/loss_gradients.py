@@ -32,6 +32,7 @@ from mmdlkd.evaluation import build_eval_dataloader, build_model
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
                                           write_table)
 from mmdlkd.utils import load_checkpoint_file, setup_runtime
+from mmdlkd.utils.student_checkpoint import extract_student_state_dict
 
 TASK = 'task'
 
@@ -58,12 +59,10 @@ def load_student(student: torch.nn.Module, path: str) -> None:
     ``student.`` entries, into ``student`` (every key must match)."""
     ckpt = load_checkpoint_file(path, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
-    prefix = 'student.'
-    if any(k.startswith(prefix) for k in state):
-        state = {
-            k[len(prefix):]: v
-            for k, v in state.items() if k.startswith(prefix)
-        }
+    try:
+        state = extract_student_state_dict(state)
+    except KeyError:
+        pass  # no 'student.' entries: an exported student
     try:
         student.load_state_dict(state, strict=True)
     except RuntimeError as e:
