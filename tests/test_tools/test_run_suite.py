@@ -275,10 +275,11 @@ def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):
     iters, chosen = plan.settings()
     assert iters == 200 and chosen == {'KD': 1, 'DLKD': 0.25}  # tie: x1
     report = plan.report_jobs(200, chosen)
+    # group by group, seed by seed within a group
     assert [(j.name, j.seed) for j in report] == [('student alone', 0),
+                                                  ('KD', 0), ('DLKD', 0),
                                                   ('student alone', 1),
-                                                  ('KD', 0), ('KD', 1),
-                                                  ('DLKD', 0), ('DLKD', 1),
+                                                  ('KD', 1), ('DLKD', 1),
                                                   ('KD, 25%', 0),
                                                   ('KD, 25%', 1)]
     few = report[-1]

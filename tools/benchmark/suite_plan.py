@@ -16,7 +16,8 @@
    scored on the validation split; its best factor is its setting. A run
    with ``tuned_as='NAME'`` takes NAME's factor.
 3. ``report``: every run, at its setting, once per seed, tested once
-   (``report=False`` stops after the schedule and tune stages).
+   (``report=False`` stops after the schedule and tune stages); run group
+   by group, seed by seed within a group.
 
 Options of a job, later ones overriding: the suite's ``options``, the
 stage's (``report_options`` for reported runs), the schedule's ``options``
@@ -258,22 +259,28 @@ class Plan:
 
     def report_jobs(self, iters: Optional[int], chosen: dict) -> List[Job]:
         """The reported runs whose settings are decided (none when the
-        suite sets ``report=False``: a schedule search alone)."""
-        jobs = []
+        suite sets ``report=False``: a schedule search alone), group by
+        group in the suite's order and, within a group, seed by seed: a
+        suite stopped part-way leaves whole tables with fewer seeds rather
+        than some rows with all seeds and others with none."""
         if not self.suite.get('report', True):
-            return jobs
-        for name in self.wanted:
+            return []
+        keyed = []
+        groups: List[str] = []
+        for index, name in enumerate(self.wanted):
+            run = self.runs[name]
+            group = run.get('group', 'runs')
+            if group not in groups:
+                groups.append(group)
             scale = self.scale_of(name, chosen)
             if scale is None:
                 continue
-            run = self.runs[name]
             seeds = self.seeds or run.get('seeds') or self.suite.get(
                 'seeds', [0])
-            jobs += [
-                self._job(run, 'report', seed, f'seed{seed}', iters, scale)
-                for seed in seeds
-            ]
-        return jobs
+            keyed += [((groups.index(group), rank, index),
+                       self._job(run, 'report', seed, f'seed{seed}', iters,
+                                 scale)) for rank, seed in enumerate(seeds)]
+        return [job for _, job in sorted(keyed, key=lambda kj: kj[0])]
 
     def all_jobs(self) -> List[Job]:
         """Every job whose options are decided by what is done."""
