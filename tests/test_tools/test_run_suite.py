@@ -527,7 +527,7 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
 @pytest.mark.parametrize('name', [
     'fashion_mnist_cpu.py', 'fashion_mnist_gpu.py', 'fashion_mnist_teacher.py',
     'fashion_mosaics_cpu.py', 'fashion_mosaics_teacher.py',
-    'fashion_mnist_vit_teacher.py'
+    'fashion_mnist_vit_teacher.py', 'fashion_mnist_crd_negatives.py'
 ])
 def test_shipped_suites_load(tmp_path, name):
     suite = run_suite.load_suite(
@@ -536,6 +536,29 @@ def test_shipped_suites_load(tmp_path, name):
     jobs = plan.all_jobs()
     assert jobs and all(osp.isfile(osp.join(ROOT, j.config)) for j in jobs)
     assert suite.get('teacher') or not suite.get('report', True)
+
+
+def test_crd_negatives_suite_changes_only_the_negatives(tmp_path):
+    """The CRD diagnosis trains the CPU suite's CRD tuning job at x0.25
+    with the negatives scaled to CIFAR-100's K / n, nothing else."""
+    suites = osp.join(ROOT, 'tools', 'benchmark', 'suites')
+    suite = run_suite.load_suite(
+        osp.join(suites, 'fashion_mnist_crd_negatives.py'))
+    [job] = Plan(suite, str(tmp_path), str(tmp_path / 'r')).all_jobs()
+    main = run_suite.load_suite(osp.join(suites, 'fashion_mnist_cpu.py'))
+    # the CPU suite's 12,800 iterations, given here rather than read from
+    # its results
+    main.schedule = dict(main.schedule, iters=12800)
+    [ref] = [
+        j for j in Plan(main, str(tmp_path), str(tmp_path /
+                                                 'm')).tune_jobs(12800)[0]
+        if j.name == 'CRD' and j.scale == 0.25
+    ]
+    assert (job.stage, job.scale, job.seed, job.iters) == ('tune', 0.25, 0,
+                                                           12800)
+    assert job.config == ref.config
+    key = 'model.distill.losses.loss_crd.num_negatives'
+    assert job.options == {**ref.options, key: 1802}
 
 
 def test_vit_suite_waits_for_the_cpu_suite_schedule(tmp_path):
