@@ -53,3 +53,27 @@ def test_teacher_run_records_what_a_step_records(tool):
     assert feats['bf16'][name].dtype == torch.bfloat16
     assert torch.equal(
         tool.costs.teacher_run(models['fp32'], batch)[name], ref)
+
+
+def test_grey_teacher_gets_grey_input(tool):
+    """A teacher with a 1-channel stem (the Fashion-MNIST pair) is timed
+    on 1-channel images, and the students' synthetic batches of
+    benchmark_distill.py have the channels of their stem too."""
+    config = osp.join(ROOT, 'configs', 'fashion_mnist',
+                      'resnet20_resnet8_dlkd_fashion-mnist.py')
+    result = tool.main([
+        config, '--variants', 'fused', '--batch-size', '2', '--iters', '1',
+        '--warmup', '1', '--repeats', '1'
+    ])
+    rows = {r['variant']: r for r in result['rows']}
+    assert result['crop'] == [32, 32]
+    assert 0 < rows['fused']['feature_error'] < 1e-5
+    models, _ = tool.build_teachers(
+        tool.parse_args([config, '--variants', 'fused']))
+    assert tool.bench.input_channels(models['fp32'].teacher) == 1
+    data = tool.bench.make_data(models['fp32'], 3, 2, (8, 8), 0)
+    assert len(data['inputs']) == 2  # views, each of 3 images
+    assert [img.shape for img in data['inputs'][1]] == [(1, 8, 8)] * 3
+    demo = tool.build_teachers(
+        tool.parse_args([CONFIG, '--variants', 'fused']))[0]['fp32']
+    assert tool.bench.input_channels(demo.teacher) == 3

@@ -182,13 +182,25 @@ def variant_configs(args) -> tuple:
     return first, variants, batch, views, crop, optim
 
 
+def input_channels(model: torch.nn.Module) -> int:
+    """The image channels a model takes: its first convolution's input
+    channels (a grey stem takes 1), 3 for a model without one."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            return module.in_channels
+    return 3
+
+
 def make_data(model, batch: int, views: int, crop, seed: int) -> dict:
-    """Synthetic packed samples (uint8 images, labels) for the model."""
+    """Synthetic packed samples (uint8 images with the student's input
+    channels, labels) for the model."""
     student = getattr(model, 'student', model)
     gen = torch.Generator().manual_seed(seed)
     h, w = crop
+    channels = input_channels(student)
     images = [[
-        torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
+        torch.randint(
+            0, 256, (channels, h, w), dtype=torch.uint8, generator=gen)
         for _ in range(batch)
     ] for _ in range(views)]
     samples = []

@@ -99,8 +99,9 @@ def benchmark(args) -> dict:
         torch.set_num_threads(args.threads)
     models, crop = build_teachers(args)
     gen = torch.Generator().manual_seed(args.seed)
+    channels = bench.input_channels(models['fp32'].teacher)
     batch = torch.randn(
-        args.batch_size, 3, *crop, generator=gen).to(args.device)
+        args.batch_size, channels, *crop, generator=gen).to(args.device)
     ref = costs.teacher_run(models['fp32'], batch)
     errors = {
         name: feature_error(costs.teacher_run(model, batch), ref)
