@@ -42,7 +42,8 @@ def write_suite(path, work_dir, **extra) -> str:
         results_dir=str(work_dir / 'results'),
         metric='accuracy/top1',
         metric_label='top-1 (%)',
-        seeds=[0, 1],
+        # not 0: the seed of the schedule and tune stages
+        seeds=[1, 2],
         options={'train_dataloader.dataset.seed': '{seed}'},
         report_options={'val_cfg': None},
         distiller_options={'model.teacher_fuse_bn': True},
@@ -276,16 +277,16 @@ def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):
     assert iters == 200 and chosen == {'KD': 1, 'DLKD': 0.25}  # tie: x1
     report = plan.report_jobs(200, chosen)
     # group by group, seed by seed within a group
-    assert [(j.name, j.seed) for j in report] == [('student alone', 0),
-                                                  ('KD', 0), ('DLKD', 0),
-                                                  ('student alone', 1),
+    assert [(j.name, j.seed) for j in report] == [('student alone', 1),
                                                   ('KD', 1), ('DLKD', 1),
-                                                  ('KD, 25%', 0),
-                                                  ('KD, 25%', 1)]
+                                                  ('student alone', 2),
+                                                  ('KD', 2), ('DLKD', 2),
+                                                  ('KD, 25%', 1),
+                                                  ('KD, 25%', 2)]
     few = report[-1]
     assert few.options['train_cfg.max_iters'] == 500  # iters_scale 2.5
     assert few.options['train_dataloader.dataset.fraction'] == 0.25
-    assert few.options['train_dataloader.dataset.seed'] == 1
+    assert few.options['train_dataloader.dataset.seed'] == 2
     assert few.options['val_cfg'] is None
     assert report[5].options[
         'model.distill.losses.loss_sup.loss_weight'] == 0.125
@@ -341,7 +342,7 @@ def test_run_all_goes_through_the_stages(tmp_path, monkeypatch):
         write_suite(
             tmp_path / 's.py',
             tmp_path,
-            seeds=[0],
+            seeds=[1],
             schedule=dict(SCHEDULE, max_iters=200)))
     plan = Plan(suite, str(tmp_path), str(tmp_path / 'results'))
     teacher = run_suite.teacher_job(suite, str(tmp_path),
@@ -395,7 +396,7 @@ def test_run_all_stops_a_doubling_that_is_no_longer_needed(
         write_suite(
             tmp_path / 's.py',
             tmp_path,
-            seeds=[0],
+            seeds=[1],
             teacher=None,
             tune=None,
             compare=None,
@@ -478,13 +479,13 @@ def test_report_from_result_files(tmp_path):
         run_suite.load_suite(suite_file), str(tmp_path),
         str(tmp_path / 'results'))
     values = {
-        ('student alone', 0): 80.0,
-        ('student alone', 1): 82.0,
-        ('KD', 0): 84.0,
-        ('KD', 1): 85.0,
-        ('DLKD', 0): 86.0,
-        ('DLKD', 1): 86.5,
-        ('KD, 25%', 0): 86.0
+        ('student alone', 1): 80.0,
+        ('student alone', 2): 82.0,
+        ('KD', 1): 84.0,
+        ('KD', 2): 85.0,
+        ('DLKD', 1): 86.0,
+        ('DLKD', 2): 86.5,
+        ('KD, 25%', 1): 86.0
     }
     for job in plan.all_jobs():
         if (job.name, job.seed) in values:
@@ -522,6 +523,48 @@ def test_bad_suite_files_name_the_file_and_run(tmp_path, extra, message):
     with pytest.raises((KeyError, ValueError, FileNotFoundError),
                        match=message):
         run_suite.load_suite(path)
+
+
+def test_a_reported_seed_must_not_be_a_selection_seed(tmp_path):
+    """A reported run with the seed of the schedule search or the tune
+    stage would repeat the run whose validation score chose its setting."""
+    path = write_suite(tmp_path / 's.py', tmp_path, seeds=[0, 1])
+    with pytest.raises(ValueError) as info:
+        run_suite.load_suite(path)
+    assert str(info.value).startswith(
+        f"suite {path}: run 'student alone' reports seed 0, the seed the "
+        "suite's schedule and tune stage trains with")
+    path = write_suite(
+        tmp_path / 's.py',
+        tmp_path,
+        tune=dict(scales=[1, 4], seed=2, groups=['methods']))
+    with pytest.raises(
+            ValueError,
+            match="reports seed 2, the seed the "
+            "suite's tune stage trains with"):
+        run_suite.load_suite(path)
+    path = write_suite(tmp_path / 's.py', tmp_path)
+    assert run_suite.load_suite(path).seeds == [1, 2]
+    with pytest.raises(ValueError, match="'student alone' reports seed 0"):
+        run_suite.load_suite(path, seeds=[3, 0])  # --seeds 3 0
+    # a run's own seeds are checked too; runs that copy another are not
+    # trained
+    runs = [
+        dict(name='student alone', config=STUDENT, group='methods'),
+        dict(name='DLKD', config=DLKD, group='methods', seeds=[1, 0]),
+        dict(name='again', same_as='DLKD', group='m2'),
+    ]
+    with pytest.raises(ValueError, match="'DLKD' reports seed 0"):
+        run_suite.load_suite(
+            write_suite(tmp_path / 's.py', tmp_path, runs=runs))
+    # a fixed schedule and no tuning choose nothing: seed 0 may be reported
+    path = write_suite(
+        tmp_path / 's.py',
+        tmp_path,
+        seeds=[0],
+        tune=None,
+        schedule=dict(SCHEDULE, iters=200))
+    assert run_suite.load_suite(path).seeds == [0]
 
 
 @pytest.mark.parametrize('name', [
@@ -622,7 +665,7 @@ def test_exported_seeds_and_probes_are_planned(tmp_path):
     runs = [
         dict(
             name='student alone', config=STUDENT, group='methods', probe=True),
-        dict(name='DLKD', config=DLKD, group='methods', export_seeds=[1]),
+        dict(name='DLKD', config=DLKD, group='methods', export_seeds=[2]),
     ]
     plan = plan_of(
         tmp_path,
@@ -632,10 +675,10 @@ def test_exported_seeds_and_probes_are_planned(tmp_path):
         transfer=dict(config='configs/fashion_mnist/transfer/'
                       'resnet8_digits_probe.py'))
     jobs = {(j.name, j.seed): j for j in plan.all_jobs()}
-    assert jobs['DLKD', 1].export == jobs['DLKD', 1].result_file[:-5] + '.pth'
-    assert jobs['DLKD', 0].export is None
-    assert jobs['student alone', 0].probe.endswith('resnet8_digits_probe.py')
-    assert jobs['DLKD', 0].probe is None
+    assert jobs['DLKD', 2].export == jobs['DLKD', 2].result_file[:-5] + '.pth'
+    assert jobs['DLKD', 1].export is None
+    assert jobs['student alone', 1].probe.endswith('resnet8_digits_probe.py')
+    assert jobs['DLKD', 1].probe is None
 
 
 def test_machine_names_the_vector_unit(tmp_path, monkeypatch):

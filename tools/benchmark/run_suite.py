@@ -27,7 +27,10 @@ A suite is an mmengine config file (``tools/benchmark/suites/*.py``)::
     prepare = ['python', 'tools/data/...']   # optional, run if the
     prepare_check = 'data/...'               # path is missing (or lists)
 
-The stages (schedule, tune, report) are described in ``suite_plan.py``. In
+The stages (schedule, tune, report) are described in ``suite_plan.py``. A
+suite whose reported seeds include the seed of its schedule search or tune
+stage is refused: that reported run would repeat, step for step, the run
+whose validation score chose its setting. In
 option values ``{seed}`` becomes the job's seed and ``{iters}`` the
 schedule length; every job also gets ``randomness.seed=<seed>``. A trained
 teacher (``teacher.config``) is trained and tested once, before the jobs
@@ -87,8 +90,47 @@ class SuiteError(RuntimeError):
     """A suite that cannot run as it is."""
 
 
-def load_suite(path: str) -> Config:
-    """Read a suite file and check its keys, naming the file on error."""
+def selection_seeds(suite: Config) -> dict:
+    """``{seed: 'schedule' | 'tune' | 'schedule and tune'}``: the seeds of
+    the stages that choose a setting by a validation score (the tune
+    stage; the schedule stage when it searches, not with ``iters`` or
+    ``from_suite``)."""
+    seeds: dict = {}
+    sched = suite.get('schedule') or {}
+    if sched and not (sched.get('iters') or sched.get('from_suite')):
+        seeds[sched.get('seed', 0)] = 'schedule'
+    if suite.get('tune'):
+        seed = suite.tune.get('seed', 0)
+        seeds[seed] = 'schedule and tune' if seed in seeds else 'tune'
+    return seeds
+
+
+def check_report_seeds(suite: Config,
+                       path: str,
+                       seeds: Optional[List[int]] = None) -> None:
+    """Refuse a reported seed that a selection stage trained with: that
+    reported run would repeat the run (same subset, initialisation and data
+    order) whose validation score chose its setting, so its test score
+    would carry that run's luck. ``seeds`` is ``--seeds``."""
+    if not suite.get('report', True):
+        return
+    chosen_by = selection_seeds(suite)
+    for run in suite.runs:
+        if 'same_as' in run:
+            continue
+        for seed in seeds or run.get('seeds') or suite.get('seeds', [0]):
+            if seed in chosen_by:
+                raise ValueError(
+                    f'suite {path}: run {run["name"]!r} reports seed {seed}, '
+                    f"the seed the suite's {chosen_by[seed]} stage trains "
+                    'with: that reported run would repeat the run whose '
+                    'validation score chose its setting. Report other '
+                    'seeds (seeds, runs[].seeds, --seeds)')
+
+
+def load_suite(path: str, seeds: Optional[List[int]] = None) -> Config:
+    """Read a suite file and check its keys and reported seeds (``seeds``:
+    ``--seeds``), naming the file on error."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'suite file {path} does not exist')
     suite = Config.fromfile(path)
@@ -118,6 +160,7 @@ def load_suite(path: str) -> Config:
         if name not in names:
             raise KeyError(f'suite {path}: schedule.runs names {name!r}, '
                            'which is not a run')
+    check_report_seeds(suite, path, seeds)
     return suite
 
 
@@ -364,7 +407,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     start = time.time()
-    suite = load_suite(args.suite)
+    suite = load_suite(args.suite, args.seeds)
     name = osp.splitext(osp.basename(args.suite))[0]
     work_dir = osp.abspath(
         args.work_dir or suite.get('work_dir', f'work_dirs/suites/{name}'))

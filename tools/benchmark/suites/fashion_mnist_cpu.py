@@ -13,7 +13,10 @@ work_dir = 'work_dirs/suites/fashion_mnist_cpu'
 results_dir = 'docs/results/fashion_mnist_cpu'
 metric = 'accuracy/top1'
 metric_label = 'top-1 (%)'
-seeds = [0, 1, 2]
+# reported seeds: not 0, the seed the schedule and tune stages train with
+# (a reported seed 0 would repeat the run whose validation score chose
+# its setting)
+seeds = [1, 2, 3]
 prepare = [
     [
         'python', 'tools/data/prepare_fashion_mnist.py', '--out',
@@ -64,7 +67,7 @@ schedule = dict(
         'param_scheduler.milestones': ['{iters*2//3}', '{iters*5//6}'],
     })
 tune = dict(scales=[0.25, 1, 4], seed=0, groups=['methods'])
-five = [0, 1, 2, 3, 4]
+five = [1, 2, 3, 4, 5]
 methods = [
     ('student alone', 'resnet8_fashion-mnist.py', five),
     ('KD', 'resnet20_resnet8_kd_fashion-mnist.py', five),
@@ -84,9 +87,9 @@ runs = [
     dict(name=name, config=cfg_dir + cfg, group='methods', seeds=seeds)
     for name, cfg, seeds in methods
 ]
-# the students kept for the model zoo: the best DLKD seed, KD's seed 0
+# the students kept for the model zoo: the best DLKD seed, KD's first
 runs[7]['export_seeds'] = five
-runs[1]['export_seeds'] = [0]
+runs[1]['export_seeds'] = five[:1]
 runs += [
     dict(
         name=f'DLKD: {terms}',

@@ -11,7 +11,8 @@ work_dir = 'work_dirs/suites/fashion_mosaics_cpu'
 results_dir = 'docs/results/fashion_mosaics_cpu'
 metric = 'mIoU'
 metric_label = 'mIoU (%)'
-seeds = [0, 1, 2]
+# reported seeds: not 0, the seed the schedule and tune stages train with
+seeds = [1, 2, 3]
 report_options = {
     'val_cfg': None,
     'val_dataloader': None,
