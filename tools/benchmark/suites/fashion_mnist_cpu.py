@@ -87,7 +87,8 @@ runs = [
     dict(name=name, config=cfg_dir + cfg, group='methods', seeds=seeds)
     for name, cfg, seeds in methods
 ]
-# the students kept for the model zoo: the best DLKD seed, KD's first
+# the students kept for the model zoo: DLKD's of every seed (the entry is
+# the one with the best validation score, not test score), KD's first
 runs[7]['export_seeds'] = five
 runs[1]['export_seeds'] = five[:1]
 runs += [
