@@ -24,6 +24,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out', help='dump the metrics of the test run to this json file')
     parser.add_argument(
+        '--split',
+        choices=['test', 'val'],
+        default='test',
+        help='evaluate on the config\'s test_dataloader / test_evaluator '
+        '(default) or on its val_dataloader / val_evaluator')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -39,6 +45,18 @@ def parse_args() -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def use_val_split(cfg: Config, path: str) -> None:
+    """Evaluate on the validation split: the config's ``val_dataloader``
+    and ``val_evaluator`` take the places of the test ones."""
+    for key in ('val_dataloader', 'val_evaluator'):
+        if not cfg.get(key):
+            raise ValueError(f'--split val: config {path} has no {key} '
+                             '(after --cfg-options)')
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.test_evaluator = cfg.val_evaluator
+    cfg.test_cfg = cfg.get('test_cfg') or dict(type='TestLoop')
 
 
 def main() -> None:
@@ -59,6 +77,8 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.split == 'val':
+        use_val_split(cfg, args.config)
     check_dataset_paths(cfg, keys=('test_dataloader', ))
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

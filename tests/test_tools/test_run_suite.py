@@ -679,6 +679,50 @@ def test_exported_seeds_and_probes_are_planned(tmp_path):
     assert jobs['DLKD', 1].export is None
     assert jobs['student alone', 1].probe.endswith('resnet8_digits_probe.py')
     assert jobs['DLKD', 1].probe is None
+    # the exported run is scored on the validation split with its own
+    # options but the reported runs' ones (here val_cfg=None)
+    exported = jobs['DLKD', 2]
+    assert exported.options['val_cfg'] is None
+    assert exported.val_options == {
+        k: v
+        for k, v in exported.options.items() if k != 'val_cfg'
+    }
+    assert jobs['DLKD', 1].val_options is None
+
+
+def test_validation_score_of_an_exported_run(digits_root, tmp_path):
+    """The score that picks a zoo student among seeds: tools/test.py
+    --split val on the run's last checkpoint, with the options the run
+    had apart from the reported runs' (which drop the validation split);
+    the demo's test split is its validation split, so the test score of
+    the same checkpoint is the same number."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        torch.manual_seed(0)
+        model = MODELS.build(Config.fromfile(osp.join(ROOT, STUDENT)).model)
+    run_dir = tmp_path / 'run'
+    run_dir.mkdir()
+    torch.save(dict(state_dict=model.state_dict()), run_dir / 'iter_1.pth')
+    (run_dir / 'last_checkpoint').write_text(str(run_dir / 'iter_1.pth'))
+    data = {
+        'val_dataloader.dataset.data_root': digits_root,
+        'test_dataloader.dataset.data_root': digits_root
+    }
+    job = suite_jobs.Job('student', STUDENT, 1, {
+        **data, 'val_cfg': None,
+        'val_dataloader': None
+    }, str(run_dir), str(tmp_path / 'r.json'), False)
+    job.val_options = data
+    value = suite_jobs.validation_score(job, 'accuracy/top1', None, 1)
+    out = tmp_path / 'test.json'
+    run_tool('test.py', STUDENT, str(run_dir / 'iter_1.pth'), '--work-dir',
+             str(tmp_path / 'test'), '--out', str(out), '--cfg-options',
+             f'test_dataloader.dataset.data_root={digits_root}')
+    assert value == json.loads(out.read_text())['accuracy/top1']
+    assert 0 < value < 100
 
 
 def test_machine_names_the_vector_unit(tmp_path, monkeypatch):

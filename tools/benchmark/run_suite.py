@@ -45,7 +45,9 @@ scored by its end-of-training validation. Its result file
 produced it: the config, the options, the SHA-256 of the resolved config
 and of the teacher's weights, the commit. A reported run's student of each
 seed in ``export_seeds`` is written beside its result as a weights-only
-``.pth`` (for model-zoo entries); ``probe=True`` adds the linear probe of
+``.pth`` (for model-zoo entries) and scored on the validation split
+(``export.val`` in its result: the zoo entry is the seed that scores best
+there, not on the test set); ``probe=True`` adds the linear probe of
 ``transfer.config`` to its result. A job whose result file exists
 with the same inputs is done; one whose inputs differ stops the suite
 before anything runs, unless ``--rerun-changed`` re-runs it. So a suite

@@ -145,12 +145,18 @@ class Job:
         self.iters: Optional[int] = None
         self.scale: Optional[float] = None
         self.probe: Optional[str] = None
-        # where a reported run's student is exported to (model-zoo entries)
+        # where a reported run's student is exported to (model-zoo entries),
+        # and the run's options without the reported runs' ones (for its
+        # score on the validation split)
         self.export: Optional[str] = None
+        self.val_options: Optional[dict] = None
 
-    def cfg_options(self, teacher_ckpt: Optional[str]) -> List[str]:
-        """``key=value`` strings, the teacher's checkpoint included."""
-        opts = {'randomness.seed': self.seed, **self.options}
+    def cfg_options(self,
+                    teacher_ckpt: Optional[str],
+                    options: Optional[dict] = None) -> List[str]:
+        """``key=value`` strings of ``options`` (default: the job's), the
+        seed and the teacher's checkpoint included."""
+        opts = {'randomness.seed': self.seed, **(options or self.options)}
         if self.needs_teacher:
             if teacher_ckpt is None:
                 raise RuntimeError(f'run {self.name!r} needs the suite\'s '
@@ -293,6 +299,23 @@ def probe_student(job: Job, threads: int) -> float:
     return float(rows[0]['top1'])
 
 
+def validation_score(job: Job, metric: str, teacher_ckpt: Optional[str],
+                     threads: int) -> float:
+    """A finished reported run's ``metric`` on the validation split
+    (``tools/test.py --split val`` on its last checkpoint, with the run's
+    options without the reported runs' ones): what picks the model-zoo
+    student among a run's seeds, the test set left out of that choice."""
+    out = osp.join(job.run_dir, 'val_metrics.json')
+    run_tool([
+        sys.executable, 'tools/test.py', job.config,
+        last_checkpoint(job.run_dir), '--split', 'val', '--work-dir',
+        osp.join(job.run_dir, 'val'), '--out', out, '--cfg-options',
+        *job.cfg_options(teacher_ckpt, job.val_options)
+    ], osp.join(job.run_dir, 'val_stdout.log'), threads)
+    with open(out) as f:
+        return float(json.load(f)[metric])
+
+
 def execute(job: Job,
             metric: str,
             teacher_ckpt: Optional[str],
@@ -335,15 +358,20 @@ def execute(job: Job,
     probe = None
     if job.probe:
         probe = dict(config=job.probe, value=probe_student(job, threads))
+    export = None
     if job.export:
         os.makedirs(osp.dirname(job.export), exist_ok=True)
         run_tool([
             sys.executable, 'tools/model_converters/publish_model.py',
             student_weights(job, threads), job.export
         ], osp.join(job.run_dir, 'publish_stdout.log'), threads)
+        export = dict(
+            path=osp.relpath(job.export, ROOT),
+            val=validation_score(job, metric, teacher_ckpt, threads))
     result = dict(
         value=float(metrics[metric]),
         probe=probe,
+        export=export,
         split='test' if job.stage == 'report' else 'val',
         stage=job.stage,
         metrics=metrics,

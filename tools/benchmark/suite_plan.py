@@ -116,21 +116,11 @@ class Plan:
             # the schedule stage trained this already
             return self._job(run, 'schedule', seed, f'iters{iters}', iters,
                              1.0)
-        opts = dict(self.suite.get('options', {}))
-        if stage == 'report':
-            opts.update(self.suite.get('report_options', {}))
         length = None
         if iters is not None:
             length = int(round(iters * run.get('iters_scale', 1.0)))
-            opts.update(sched.get('options', {}))
-        opts.update(run.get('options', {}))
-        opts = {k: fill(v, seed, length) for k, v in opts.items()}
-        if scale != 1:
-            for key, weight in loss_weights(run['config'], opts).items():
-                opts[key] = weight * scale
+        opts = self._options(run, stage, seed, length, scale)
         distill = is_distiller(run['config'])
-        if distill:
-            opts.update(self.suite.get('distiller_options', {}))
         path = osp.join(stage, slug(name), tag)
         job = Job(
             name,
@@ -147,7 +137,27 @@ class Plan:
             job.probe = self.suite.transfer['config']
         if stage == 'report' and seed in run.get('export_seeds', ()):
             job.export = osp.splitext(job.result_file)[0] + '.pth'
+            # the same run without the reported runs' options, to score
+            # the exported student on the validation split
+            job.val_options = self._options(run, 'val', seed, length, scale)
         return job
+
+    def _options(self, run: dict, stage: str, seed: int, length: Optional[int],
+                 scale: float) -> dict:
+        """A job's ``--cfg-options`` (see the module's docstring)."""
+        opts = dict(self.suite.get('options', {}))
+        if stage == 'report':
+            opts.update(self.suite.get('report_options', {}))
+        if length is not None:
+            opts.update((self.suite.get('schedule') or {}).get('options', {}))
+        opts.update(run.get('options', {}))
+        opts = {k: fill(v, seed, length) for k, v in opts.items()}
+        if scale != 1:
+            for key, weight in loss_weights(run['config'], opts).items():
+                opts[key] = weight * scale
+        if is_distiller(run['config']):
+            opts.update(self.suite.get('distiller_options', {}))
+        return opts
 
     # ----------------------------------------------------------- schedule
     def schedule_jobs(self) -> Tuple[List[Job], Optional[int]]:
