@@ -582,26 +582,28 @@ def test_shipped_suites_load(tmp_path, name):
 
 
 def test_crd_negatives_suite_changes_only_the_negatives(tmp_path):
-    """The CRD diagnosis trains the CPU suite's CRD tuning job at x0.25
-    with the negatives scaled to CIFAR-100's K / n, nothing else."""
+    """The CRD diagnosis trains the CPU suite's CRD tuning jobs at x0.25
+    and x1 with the negatives scaled to CIFAR-100's K / n, nothing else."""
     suites = osp.join(ROOT, 'tools', 'benchmark', 'suites')
     suite = run_suite.load_suite(
         osp.join(suites, 'fashion_mnist_crd_negatives.py'))
-    [job] = Plan(suite, str(tmp_path), str(tmp_path / 'r')).all_jobs()
+    jobs = Plan(suite, str(tmp_path), str(tmp_path / 'r')).all_jobs()
     main = run_suite.load_suite(osp.join(suites, 'fashion_mnist_cpu.py'))
     # the CPU suite's 12,800 iterations, given here rather than read from
     # its results
     main.schedule = dict(main.schedule, iters=12800)
-    [ref] = [
-        j for j in Plan(main, str(tmp_path), str(tmp_path /
-                                                 'm')).tune_jobs(12800)[0]
-        if j.name == 'CRD' and j.scale == 0.25
-    ]
-    assert (job.stage, job.scale, job.seed, job.iters) == ('tune', 0.25, 0,
-                                                           12800)
-    assert job.config == ref.config
+    refs = {
+        j.scale: j
+        for j in Plan(main, str(tmp_path), str(tmp_path /
+                                               'm')).tune_jobs(12800)[0]
+        if j.name == 'CRD'
+    }
+    assert [(j.stage, j.scale, j.seed, j.iters)
+            for j in jobs] == [('tune', 0.25, 0, 12800), ('tune', 1, 0, 12800)]
     key = 'model.distill.losses.loss_crd.num_negatives'
-    assert job.options == {**ref.options, key: 1802}
+    for job in jobs:
+        assert job.config == refs[job.scale].config
+        assert job.options == {**refs[job.scale].options, key: 1802}
 
 
 def test_vit_suite_waits_for_the_cpu_suite_schedule(tmp_path):
