@@ -36,14 +36,14 @@ def test_split_val_scores_the_validation_split(digits_root, tmp_path):
     ckpt = str(tmp_path / 'student.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
     # the val split pointed at the training images (1,257: 5 batches of
-    # 256) scores as the test split pointed there, not as the test split
-    # itself (540 images: 3 batches)
+    # 256) scores those, and the test split (540 images: 3 batches) stays
+    # the default (tests/test_tools/test_run_suite.py checks the value
+    # against the test split's on the same images)
     on_val = score(digits_root, ckpt, str(tmp_path / 'a'), 'val',
                    'val_dataloader.dataset.data_prefix=train')
-    on_test = score(digits_root, ckpt, str(tmp_path / 'b'), 'test',
-                    'test_dataloader.dataset.data_prefix=train')
-    default = score(digits_root, ckpt, str(tmp_path / 'c'), 'test')
-    assert on_val == on_test and on_val[1] == 5 and default[1] == 3
+    default = score(digits_root, ckpt, str(tmp_path / 'b'), 'test')
+    assert on_val[1] == 5 and default[1] == 3
+    assert 0 < on_val[0] < 100 and 0 < default[0] < 100
     # no validation split to score on: a clear error naming the config
     proc = subprocess.run([
         sys.executable, 'tools/test.py', STUDENT, ckpt, '--split', 'val',
