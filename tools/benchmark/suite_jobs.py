@@ -156,7 +156,10 @@ class Job:
                     options: Optional[dict] = None) -> List[str]:
         """``key=value`` strings of ``options`` (default: the job's), the
         seed and the teacher's checkpoint included."""
-        opts = {'randomness.seed': self.seed, **(options or self.options)}
+        opts = {
+            'randomness.seed': self.seed,
+            **(self.options if options is None else options)
+        }
         if self.needs_teacher:
             if teacher_ckpt is None:
                 raise RuntimeError(f'run {self.name!r} needs the suite\'s '
