@@ -254,6 +254,40 @@ def test_schedule_from_another_suite(tmp_path):
     assert waiting.all_jobs() == []
 
 
+def test_teacher_from_another_suites_schedule_search(tmp_path):
+    (tmp_path / 'a').mkdir()
+    search = plan_of(tmp_path / 'a')
+    user = write_suite(
+        tmp_path / 's.py',
+        tmp_path,
+        teacher=dict(from_suite=str(tmp_path / 'a' / 's.py'), run='DLKD'))
+    suite = run_suite.load_suite(user)
+    assert run_suite.teacher_job(suite, str(tmp_path), 'r') is None
+    # undecided: refused, naming the suite, the run and the curve so far
+    finish(search.schedule_jobs()[0][1], 81.5)  # DLKD at 100 iterations
+    with pytest.raises(run_suite.SuiteError) as err:
+        run_suite.teacher_checkpoint(suite, None)
+    assert str(tmp_path / 'a' / 's.py') in str(err.value)
+    assert "run 'DLKD'" in str(err.value) and '100: 81.50' in str(err.value)
+    for _ in range(2):  # 100 -> 200 gains nothing: 100 is chosen
+        for job in search.schedule_jobs()[0]:
+            if job.read() is None:
+                finish(job, 81.5)
+    chosen = [
+        j for j in search.schedule_jobs()[0]
+        if j.name == 'DLKD' and j.iters == 100
+    ][0]
+    # decided, its checkpoint not on this machine
+    with pytest.raises(run_suite.SuiteError, match='not on this machine'):
+        run_suite.teacher_checkpoint(suite, None)
+    os.makedirs(chosen.run_dir)
+    with open(osp.join(chosen.run_dir, 'last_checkpoint'), 'w') as f:
+        f.write('/search/iter_100.pth')
+    assert run_suite.teacher_checkpoint(suite, None) == '/search/iter_100.pth'
+    with pytest.raises(KeyError, match="has no run 'ViT'"):
+        run_suite.searched_teacher(str(tmp_path / 'a' / 's.py'), 'ViT')
+
+
 def test_tuning_scales_the_distill_weights_and_picks_the_best(tmp_path):
     plan = plan_of(tmp_path, schedule=dict(SCHEDULE, iters=200))
     tune, chosen = plan.tune_jobs(200)
@@ -615,7 +649,9 @@ def test_vit_suite_waits_for_the_cpu_suite_schedule(tmp_path):
     main_plan = Plan(main, str(tmp_path), osp.join(ROOT, main.results_dir))
     iters = main_plan.schedule_jobs()[1]
     assert plan.schedule_jobs() == ([], iters)
-    assert osp.isfile(osp.join(ROOT, suite.teacher.config))
+    # the teacher is the ViT teacher search's choice
+    search = run_suite.load_suite(osp.join(ROOT, suite.teacher.from_suite))
+    assert suite.teacher.run in [r.name for r in search.runs]
     assert [r.name for r in suite.runs] == ['student alone', 'KD', 'DLKD']
     assert all(osp.isfile(osp.join(ROOT, r.config)) for r in suite.runs)
     if iters is None:

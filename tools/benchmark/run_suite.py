@@ -11,7 +11,8 @@ A suite is an mmengine config file (``tools/benchmark/suites/*.py``)::
     options = {'key': 'value'}                # --cfg-options of every job
     report_options = {'val_cfg': None}        # of the reported runs only
     distiller_options = {}                    # of every distiller job
-    teacher = dict(checkpoint='...')          # or dict(config=..., seed=0)
+    teacher = dict(checkpoint='...')          # or dict(config=..., seed=0),
+                                              # dict(from_suite=..., run=...)
     schedule = dict(runs=['student alone', 'DLKD'], start=200, gain=0.3,
                     max_iters=12800, options={'train_cfg.max_iters':
                     '{iters}', 'param_scheduler.milestones':
@@ -35,7 +36,10 @@ option values ``{seed}`` becomes the job's seed and ``{iters}`` the
 schedule length; every job also gets ``randomness.seed=<seed>``. A trained
 teacher (``teacher.config``) is trained and tested once, before the jobs
 that need it; its last checkpoint, or ``teacher.checkpoint``, becomes
-``model.teacher_ckpt`` of every distiller job.
+``model.teacher_ckpt`` of every distiller job. ``teacher.from_suite``
+takes the checkpoint of another suite's run (``teacher.run``, default
+``'teacher'``) at the length that suite's schedule search chose; the suite
+stops with an error while that search is undecided.
 
 Each job trains through ``tools/train.py`` in ``<work_dir>/<stage>/<run>/
 <tag>/``; a reported job is then tested once through ``tools/test.py``
@@ -81,7 +85,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import suite_jobs as sj  # noqa: E402
 import suite_report as report  # noqa: E402
 import suite_resume  # noqa: E402
-from suite_plan import Plan  # noqa: E402
+from suite_plan import Plan, other_suite_choice  # noqa: E402
 
 # the runner's tool helpers, for tools/demo.py
 run_tool, last_checkpoint = sj.run_tool, sj.last_checkpoint
@@ -177,6 +181,20 @@ def teacher_job(suite: Config, work_dir: str,
                osp.join(results_dir, 'teacher.json'), False)
 
 
+def searched_teacher(path: str, name: str) -> Job:
+    """The run ``name`` of another suite at the length that suite's
+    schedule search chose (``teacher.from_suite``)."""
+    job, curve = other_suite_choice(path, name)
+    if job is None:
+        so_far = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(curve.items()))
+        raise SuiteError(
+            f'teacher.from_suite {path}: that suite has not chosen the '
+            f'length of its run {name!r} yet (validation so far: '
+            f'{so_far or "nothing"}); run `python tools/benchmark/'
+            f'run_suite.py {path}` first')
+    return job
+
+
 def teacher_checkpoint(suite: Config, teacher: Optional[Job]) -> str:
     """The teacher's weights: ``teacher.checkpoint`` or the trained one."""
     given = (suite.get('teacher') or {}).get('checkpoint')
@@ -186,6 +204,10 @@ def teacher_checkpoint(suite: Config, teacher: Optional[Job]) -> str:
             raise FileNotFoundError(f'teacher.checkpoint {given} does not '
                                     'exist')
         return path
+    searched = (suite.get('teacher') or {}).get('from_suite')
+    if searched:
+        teacher = searched_teacher(searched,
+                                   suite.teacher.get('run', 'teacher'))
     if teacher is None:
         raise SuiteError('the suite has distiller runs but no teacher')
     try:

@@ -58,16 +58,34 @@ def loss_weights(config: str, options: dict) -> Dict[str, float]:
     }
 
 
-def other_suite_schedule(path: str) -> Optional[int]:
-    """The schedule length another suite chose (from its committed result
-    files), None while it is undecided."""
+def _other_plan(path: str) -> 'Plan':
+    """The plan of another suite, read from its committed result files."""
     suite = Config.fromfile(osp.join(ROOT, path))
     if suite.get('schedule', {}).get('from_suite'):
         raise ValueError(f'{path}: a from_suite schedule names a suite '
                          'whose schedule is itself from another suite')
-    results = osp.join(ROOT, suite.results_dir)
     return Plan(suite, osp.join(ROOT, suite.work_dir),
-                results).schedule_jobs()[1]
+                osp.join(ROOT, suite.results_dir))
+
+
+def other_suite_schedule(path: str) -> Optional[int]:
+    """The schedule length another suite chose, None while it is
+    undecided."""
+    return _other_plan(path).schedule_jobs()[1]
+
+
+def other_suite_choice(path: str,
+                       name: str) -> Tuple[Optional[Job], Dict[int, float]]:
+    """The schedule job of run ``name`` at the length another suite chose
+    (e.g. its teacher search), None while undecided; and that run's
+    validation curve so far, ``{iters: value}``."""
+    plan = _other_plan(path)
+    if name not in plan.runs:
+        raise KeyError(f'{path} has no run {name!r}')
+    jobs, iters = plan.schedule_jobs()
+    chosen = [j for j in jobs if j.name == name and j.iters == iters]
+    return (chosen[0] if chosen else None,
+            plan.schedule_curves().get(name, {}))
 
 
 class Plan:
