@@ -7,7 +7,9 @@ Runs (tools/train.py subprocesses of tests/data/configs/tiny_distill_digits.py,
 
 - ``full``: uninterrupted;
 - ``killed``: paused by a test hook after iteration 6 and SIGKILLed there
-  (``iter_4.pth`` is its last checkpoint), then resumed with ``--resume``.
+  (``iter_4.pth`` is its last checkpoint), then resumed with ``--resume``;
+- ``stripped``: resumed from that ``iter_4.pth`` without the teacher's
+  weights, as the benchmark suites keep it.
 
 Bitwise equality is expected and asserted: with ``deterministic=True`` the
 CPU kernels are deterministic; the resumed run re-seeds all RNGs with the
@@ -34,6 +36,9 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from train_utils import ROOT
+
+sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
+import suite_resume  # noqa: E402
 
 CONFIGS = osp.join(ROOT, 'tests', 'data', 'configs')
 HERE = osp.dirname(osp.abspath(__file__))
@@ -126,10 +131,24 @@ def runs(digits_root, tmp_path_factory):
         ckpts=sorted(os.listdir(killed)),
         scalars=scalars(killed),
         last=(killed / 'last_checkpoint').read_text())
+    # the benchmark suites' partial copy: iter_4.pth without the teacher
+    stripped = tmp / 'stripped'
+    stripped.mkdir()
+    suite_resume.copy_without_teacher(
+        str(killed / 'iter_4.pth'), str(stripped / 'iter_4.pth'))
+    (stripped / 'last_checkpoint').write_text(str(stripped / 'iter_4.pth'))
     resumed = run(
         train_cmd('tiny_distill_digits.py', killed, digits_root, teacher,
                   '--resume'))
-    return dict(full=full, killed=killed, before=before, resumed_log=resumed)
+    run(
+        train_cmd('tiny_distill_digits.py', stripped, digits_root, teacher,
+                  '--resume'))
+    return dict(
+        full=full,
+        killed=killed,
+        stripped=stripped,
+        before=before,
+        resumed_log=resumed)
 
 
 def test_killed_between_checkpoints(runs):
@@ -167,9 +186,15 @@ def test_resume_continues_from_last_checkpoint(runs):
             for it in (5, 7, 11)] == pytest.approx([0.05, 0.005, 0.0005])
 
 
-def test_resumed_states_equal_uninterrupted(runs):
+@pytest.mark.parametrize('resumed', ['killed', 'stripped'])
+def test_resumed_states_equal_uninterrupted(runs, resumed):
+    """Also from a checkpoint without the teacher's weights (the suites'
+    partial copy): the teacher comes back from ``model.teacher_ckpt``."""
+    if resumed == 'stripped':
+        kept = load(runs['stripped'] / 'iter_4.pth')['state_dict']
+        assert kept and not any(k.startswith('teacher.') for k in kept)
     for name in ('iter_8.pth', 'iter_12.pth'):
-        a, b = load(runs['full'] / name), load(runs['killed'] / name)
+        a, b = load(runs['full'] / name), load(runs[resumed] / name)
         assert a['meta']['iter'] == b['meta']['iter'] == int(name[5:-4])
         # weights (student, connectors, teacher) bitwise equal
         assert a['state_dict'].keys() == b['state_dict'].keys()

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+import torch
 from train_utils import ROOT, run_tool
 
 sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
@@ -199,8 +200,14 @@ def test_partial_checkpoint_carries_a_run_to_another_machine(tmp_path):
     suite_resume.resume_args(job.run_dir, inputs)
     for it in (3000, 6000):
         ckpt = osp.join(job.run_dir, f'iter_{it}.pth')
-        with open(ckpt, 'wb') as f:
-            f.write(b'w%d' % it)
+        # a distiller's: the copy leaves out the frozen teacher
+        torch.save(
+            dict(
+                meta=dict(iter=it),
+                state_dict={
+                    'student.w': torch.full((2, ), float(it)),
+                    'teacher.w': torch.ones(3)
+                }), ckpt)
         with open(osp.join(job.run_dir, 'last_checkpoint'), 'w') as f:
             f.write(ckpt)
         kept = suite_resume.save_partial(job)
@@ -215,12 +222,20 @@ def test_partial_checkpoint_carries_a_run_to_another_machine(tmp_path):
     with open(osp.join(job.run_dir, 'last_checkpoint')) as f:
         restored = f.read()
     assert restored == osp.join(job.run_dir, 'iter_6000.pth')
-    with open(restored, 'rb') as f:
-        assert f.read() == b'w6000'
+    restored_ckpt = torch.load(restored, weights_only=True)
+    assert restored_ckpt['meta'] == dict(iter=6000)
+    assert list(restored_ckpt['state_dict']) == ['student.w']
+    assert restored_ckpt['state_dict']['student.w'].tolist() == [6000.0] * 2
     assert suite_resume.resume_args(job.run_dir, inputs) == ['--resume']
     # a finished run keeps no partial copy
     finish(job, 90.0)
     assert suite_resume.save_partial(job) is None
+    # a model trained alone: copied byte for byte
+    alone = str(tmp_path / 'alone.pth')
+    torch.save(dict(state_dict={'backbone.w': torch.ones(2)}), alone)
+    suite_resume.copy_without_teacher(alone, alone + '.copy')
+    with open(alone, 'rb') as a, open(alone + '.copy', 'rb') as b:
+        assert a.read() == b.read()
 
 
 def test_schedule_from_another_suite(tmp_path):

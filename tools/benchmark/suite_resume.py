@@ -8,6 +8,8 @@ import os.path as osp
 import shutil
 from typing import TYPE_CHECKING, List, Optional
 
+import torch
+
 if TYPE_CHECKING:
     from suite_jobs import Job
 
@@ -34,8 +36,30 @@ def _pointed_checkpoint(run_dir: str) -> Optional[str]:
     return path if path and osp.isfile(path) else None
 
 
+def copy_without_teacher(src: str, dst: str) -> None:
+    """Write the checkpoint ``src`` to ``dst`` without a distiller's frozen
+    teacher (its ``teacher.*`` weights).
+
+    A resumed distiller rebuilds the teacher from ``model.teacher_ckpt``,
+    whose SHA-256 is one of the run's inputs (a partial resumes only with
+    the same inputs), and mmengine's resume loads the rest (it logs the
+    teacher's keys as missing). A model trained alone is copied as is.
+    """
+    from mmdlkd.utils import load_local_checkpoint
+    ckpt = load_local_checkpoint(src, map_location='cpu')
+    state = ckpt.get('state_dict', {})
+    teacher = [key for key in state if key.startswith('teacher.')]
+    if not teacher:
+        shutil.copyfile(src, dst)
+        return
+    for key in teacher:
+        del state[key]
+    torch.save(ckpt, dst)
+
+
 def save_partial(job: 'Job') -> Optional[str]:
-    """Copy an unfinished run's newest checkpoint and its inputs to
+    """Copy an unfinished run's newest checkpoint (without a distiller's
+    teacher: ``copy_without_teacher``) and its inputs to
     ``partial_dir(job)`` (replacing an older one); return the copy's path,
     or None when there is nothing new to keep."""
     ckpt = _pointed_checkpoint(job.run_dir)
@@ -48,7 +72,7 @@ def save_partial(job: 'Job') -> Optional[str]:
         return None
     os.makedirs(out, exist_ok=True)
     shutil.copyfile(inputs, osp.join(out, 'inputs.json'))
-    shutil.copyfile(ckpt, dst + '.part')
+    copy_without_teacher(ckpt, dst + '.part')
     os.replace(dst + '.part', dst)
     for old in glob.glob(osp.join(out, '*.pth')):
         if old != dst:
