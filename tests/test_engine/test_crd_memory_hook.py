@@ -3,6 +3,7 @@
 RandomSubsets (as the Fashion-MNIST configs nest them) and mmengine's
 wrappers; in a run the banks are set up, updated, saved and resumed."""
 import copy
+import glob
 import os.path as osp
 
 import numpy as np
@@ -15,6 +16,7 @@ from mmengine.runner import Runner
 
 from mmdlkd.datasets import RandomSubset
 from mmdlkd.engine.hooks import training_samples
+from mmdlkd.engine.hooks.crd_memory_hook import repeated_negatives
 from mmdlkd.models.distillers.host_models import gather_sample_idx
 from mmdlkd.models.losses import CRDLoss
 from mmdlkd.registry import DATASETS
@@ -80,6 +82,26 @@ def test_sample_idx_through_nested_subsets(digits_root):
         gather_sample_idx([packed[0].clone()], 1, 2)
 
 
+def test_repeated_negatives_are_named():
+    labels = np.array([0, 0, 0, 1, 1, 2])  # class 0: 3 other-class rows
+    assert repeated_negatives(3, 'other_classes', labels) is None
+    note = repeated_negatives(4, 'other_classes', labels)
+    # 4 draws from 3 rows: 1.3 each; K / n_data = 4 / 6
+    assert note.startswith('4 negatives per sample, but the smallest pool '
+                           'is 3 samples of the other classes')
+    assert 'about 1.3 times' in note and 'K / n_data is 0.67' in note
+    assert repeated_negatives(6, 'uniform', labels) is None
+    assert 'pool is 6 training samples' in repeated_negatives(
+        7, 'uniform', labels)
+    # the recipe on the Fashion-MNIST 10% subset: 550 per class
+    subset = np.repeat(np.arange(10), 550)
+    assert 'about 3.3 times' in repeated_negatives(16384, 'other_classes',
+                                                   subset)
+    # and on CIFAR-100's 50,000 training images: distinct draws
+    cifar = np.repeat(np.arange(100), 500)
+    assert repeated_negatives(16384, 'other_classes', cifar) is None
+
+
 def crd_cfg(tiny_distill_cfg, work_dir, iters: int) -> Config:
     """The tiny digits distiller with the shipped CRD recipe (crd_cls.py),
     trained on a nested subset of the digits."""
@@ -129,6 +151,9 @@ def test_run_sets_up_updates_and_resumes(tiny_distill_cfg, digits_root,
                                          tmp_path):
     work = tmp_path / 'w'
     Runner.from_cfg(crd_cfg(tiny_distill_cfg, work, 2)).train()
+    # the recipe's 16,384 negatives on a few hundred digits: warned
+    log = open(glob.glob(str(work / '*' / '*.log'))[0]).read()
+    assert 'distill_losses.loss_crd (CRDLoss): 16384 negatives per' in log
     first = bank(work, 2)
     ids, labels = training_samples(nested(
         digits(digits_root)))  # the run's training set

@@ -1,5 +1,5 @@
 """Size the memory banks of CRD losses from the training set."""
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.hooks import Hook
@@ -87,6 +87,38 @@ def training_samples(dataset) -> Tuple[np.ndarray, np.ndarray]:
     return ids[first], labels[first]
 
 
+def repeated_negatives(num_negatives: int, mode: str,
+                       labels: np.ndarray) -> Optional[str]:
+    """Why ``num_negatives`` draws per sample must repeat bank rows on this
+    training set, or None when they need not.
+
+    ``'other_classes'``: some class has fewer samples of the other classes
+    than ``num_negatives`` (RepDistiller then draws with replacement).
+    ``'uniform'``: more negatives than training samples.
+
+    Args:
+        num_negatives (int): ``K``.
+        mode (str): ``'other_classes'`` or ``'uniform'``.
+        labels (np.ndarray): The class of each training sample (bank row).
+
+    Returns:
+        str, optional: The pool size, the draws per row and ``K / n_data``.
+    """
+    n = len(labels)
+    if mode == 'other_classes':
+        pool = n - int(np.unique(labels, return_counts=True)[1].max())
+        what = 'samples of the other classes'
+    else:
+        pool, what = n, 'training samples'
+    if num_negatives <= pool:
+        return None
+    return (f'{num_negatives} negatives per sample, but the smallest pool is '
+            f'{pool} {what}: each is drawn about '
+            f'{num_negatives / pool:.1f} times per sample, and the NCE '
+            f'noise ratio K / n_data is {num_negatives / n:.2f} '
+            '(RepDistiller\'s CIFAR-100 recipe: 16384 / 50000 = 0.33)')
+
+
 @HOOKS.register_module()
 class CRDMemoryHook(Hook):
     """Hand each :class:`~mmdlkd.models.losses.CRDLoss` of the model the
@@ -127,3 +159,10 @@ class CRDMemoryHook(Hook):
                 f'{loss.memory.feat_dim} x 2 '
                 f'({"initialised" if fresh else "from the checkpoint"}), '
                 f'{loss.num_negatives} {loss.negatives} negatives')
+            repeated = repeated_negatives(loss.num_negatives, loss.negatives,
+                                          labels)
+            if repeated:
+                runner.logger.warning(
+                    f'{where}: {repeated}; on a training set this small '
+                    'a smaller num_negatives keeps the draws distinct '
+                    '(docs/losses.md, CRD)')
