@@ -16,7 +16,8 @@ MIM = osp.join(osp.dirname(sys.executable), 'mim')
 
 @pytest.fixture(scope='module')
 def installed(tmp_path_factory) -> dict:
-    """Install a copy of the tracked tree into a folder; return the env."""
+    """Install a copy of the tracked files present in the working tree into a
+    folder; return the env."""
     tmp = tmp_path_factory.mktemp('mim')
     src = tmp / 'src'
     files = subprocess.run(['git', 'ls-files'],
@@ -25,6 +26,9 @@ def installed(tmp_path_factory) -> dict:
                            stdout=subprocess.PIPE,
                            text=True).stdout.split()
     for name in files:
+        if not osp.exists(osp.join(ROOT, name)):
+            # deleted in the working tree, e.g. a suite's older partial
+            continue
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(osp.join(ROOT, name), src / name)
     site = tmp / 'site'
