@@ -9,7 +9,7 @@ Runs (tools/train.py subprocesses of tests/data/configs/tiny_distill_digits.py,
 - ``killed``: paused by a test hook after iteration 6 and SIGKILLed there
   (``iter_4.pth`` is its last checkpoint), then resumed with ``--resume``;
 - ``stripped``: resumed from that ``iter_4.pth`` without the teacher's
-  weights, as the benchmark suites keep it.
+  weights and with a cut log history, as the benchmark suites keep it.
 
 Bitwise equality is expected and asserted: with ``deterministic=True`` the
 CPU kernels are deterministic; the resumed run re-seeds all RNGs with the
@@ -131,11 +131,12 @@ def runs(digits_root, tmp_path_factory):
         ckpts=sorted(os.listdir(killed)),
         scalars=scalars(killed),
         last=(killed / 'last_checkpoint').read_text())
-    # the benchmark suites' partial copy: iter_4.pth without the teacher
+    # the benchmark suites' partial copy: iter_4.pth without the teacher,
+    # its logged scalars cut to their last 2 values
     stripped = tmp / 'stripped'
     stripped.mkdir()
-    suite_resume.copy_without_teacher(
-        str(killed / 'iter_4.pth'), str(stripped / 'iter_4.pth'))
+    suite_resume.copy_for_resume(
+        str(killed / 'iter_4.pth'), str(stripped / 'iter_4.pth'), log_tail=2)
     (stripped / 'last_checkpoint').write_text(str(stripped / 'iter_4.pth'))
     resumed = run(
         train_cmd('tiny_distill_digits.py', killed, digits_root, teacher,
@@ -191,8 +192,11 @@ def test_resumed_states_equal_uninterrupted(runs, resumed):
     """Also from a checkpoint without the teacher's weights (the suites'
     partial copy): the teacher comes back from ``model.teacher_ckpt``."""
     if resumed == 'stripped':
-        kept = load(runs['stripped'] / 'iter_4.pth')['state_dict']
-        assert kept and not any(k.startswith('teacher.') for k in kept)
+        kept = load(runs['stripped'] / 'iter_4.pth')
+        state = kept['state_dict']
+        assert state and not any(k.startswith('teacher.') for k in state)
+        logged = kept['message_hub']['log_scalars']['train/loss']
+        assert len(logged.data[0]) == 2
     for name in ('iter_8.pth', 'iter_12.pth'):
         a, b = load(runs['full'] / name), load(runs[resumed] / name)
         assert a['meta']['iter'] == b['meta']['iter'] == int(name[5:-4])

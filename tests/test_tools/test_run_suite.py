@@ -10,8 +10,10 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 import torch
+from mmengine.logging import HistoryBuffer
 from train_utils import ROOT, run_tool
 
 sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
@@ -21,6 +23,8 @@ import suite_jobs  # noqa: E402
 import suite_report  # noqa: E402
 import suite_resume  # noqa: E402
 from suite_plan import Plan  # noqa: E402
+
+from mmdlkd.utils import load_local_checkpoint  # noqa: E402
 
 STUDENT = 'configs/demo/student_resnet8_digits_10pct.py'
 KD = 'configs/demo/kd_resnet20_resnet8_digits_10pct.py'
@@ -230,12 +234,31 @@ def test_partial_checkpoint_carries_a_run_to_another_machine(tmp_path):
     # a finished run keeps no partial copy
     finish(job, 90.0)
     assert suite_resume.save_partial(job) is None
-    # a model trained alone: copied byte for byte
-    alone = str(tmp_path / 'alone.pth')
-    torch.save(dict(state_dict={'backbone.w': torch.ones(2)}), alone)
-    suite_resume.copy_without_teacher(alone, alone + '.copy')
-    with open(alone, 'rb') as a, open(alone + '.copy', 'rb') as b:
-        assert a.read() == b.read()
+    # the copy keeps the newest 100 values of each logged scalar
+    full = str(tmp_path / 'full.pth')
+    losses = np.arange(300, dtype=float) / 10
+    torch.save(
+        dict(
+            state_dict={
+                'student.w': torch.ones(2),
+                'teacher.w': torch.zeros(2)
+            },
+            message_hub=dict(
+                log_scalars={
+                    'train/loss':
+                    HistoryBuffer(losses, np.full(300, 8), max_length=500)
+                },
+                runtime_info=dict(iter=300))), full)
+    suite_resume.copy_for_resume(full, full + '.copy')
+    copy = load_local_checkpoint(full + '.copy')
+    assert list(copy['state_dict']) == ['student.w']
+    assert copy['message_hub']['runtime_info'] == dict(iter=300)
+    buffer = copy['message_hub']['log_scalars']['train/loss']
+    assert buffer.max_length == 500
+    assert buffer.data[0].tolist() == [i / 10 for i in range(200, 300)]
+    assert buffer.data[1].tolist() == [8] * 100
+    # the logger's smoothing: sum of the last 10 values over their counts
+    assert buffer.mean(10) == pytest.approx(sum(losses[-10:]) / 80)
 
 
 def test_schedule_from_another_suite(tmp_path):

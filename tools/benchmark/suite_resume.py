@@ -36,30 +36,44 @@ def _pointed_checkpoint(run_dir: str) -> Optional[str]:
     return path if path and osp.isfile(path) else None
 
 
-def copy_without_teacher(src: str, dst: str) -> None:
-    """Write the checkpoint ``src`` to ``dst`` without a distiller's frozen
-    teacher (its ``teacher.*`` weights).
+def copy_for_resume(src: str, dst: str, log_tail: int = 100) -> None:
+    """Write the checkpoint ``src`` to ``dst`` without what a resumed run
+    does not need: a distiller's frozen teacher (its ``teacher.*``
+    weights) and all but the last ``log_tail`` values of each logged
+    scalar's history.
 
     A resumed distiller rebuilds the teacher from ``model.teacher_ckpt``,
     whose SHA-256 is one of the run's inputs (a partial resumes only with
     the same inputs), and mmengine's resume loads the rest (it logs the
-    teacher's keys as missing). A model trained alone is copied as is.
+    teacher's keys as missing). mmengine's message hub keeps every
+    iteration's value of every logged scalar, a history that grows with
+    the run; the logger smooths over the last few (a window of 10 by
+    default), and training never reads them.
+
+    Args:
+        src (str): The checkpoint to copy.
+        dst (str): Where to write the copy.
+        log_tail (int): How many of the newest values of each logged
+            scalar to keep. Defaults to 100.
     """
+    from mmengine.logging import HistoryBuffer
+
     from mmdlkd.utils import load_local_checkpoint
     ckpt = load_local_checkpoint(src, map_location='cpu')
     state = ckpt.get('state_dict', {})
-    teacher = [key for key in state if key.startswith('teacher.')]
-    if not teacher:
-        shutil.copyfile(src, dst)
-        return
-    for key in teacher:
+    for key in [key for key in state if key.startswith('teacher.')]:
         del state[key]
+    scalars = ckpt.get('message_hub', {}).get('log_scalars', {})
+    for key, buffer in scalars.items():
+        values, counts = buffer.data
+        scalars[key] = HistoryBuffer(values[-log_tail:], counts[-log_tail:],
+                                     buffer.max_length)
     torch.save(ckpt, dst)
 
 
 def save_partial(job: 'Job') -> Optional[str]:
     """Copy an unfinished run's newest checkpoint (without a distiller's
-    teacher: ``copy_without_teacher``) and its inputs to
+    teacher and old log history: ``copy_for_resume``) and its inputs to
     ``partial_dir(job)`` (replacing an older one); return the copy's path,
     or None when there is nothing new to keep."""
     ckpt = _pointed_checkpoint(job.run_dir)
@@ -72,7 +86,7 @@ def save_partial(job: 'Job') -> Optional[str]:
         return None
     os.makedirs(out, exist_ok=True)
     shutil.copyfile(inputs, osp.join(out, 'inputs.json'))
-    copy_without_teacher(ckpt, dst + '.part')
+    copy_for_resume(ckpt, dst + '.part')
     os.replace(dst + '.part', dst)
     for old in glob.glob(osp.join(out, '*.pth')):
         if old != dst:
