@@ -3,6 +3,7 @@ CPU, the distillers pair exactly the teacher and student configs of the
 folder, data roots follow --cfg-options, and the suite names them all."""
 import glob
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -18,6 +19,9 @@ TEACHER = 'pspnet_teacher_fashion_mosaics.py'
 STUDENT = 'pspnet_student_fashion_mosaics.py'
 SUITE = osp.join(ROOT, 'tools', 'benchmark', 'suites',
                  'fashion_mosaics_cpu.py')
+sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
+from suite_plan import Plan  # noqa: E402
+
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # config -> {distillation loss: (type, weight)}
 LOSSES = {
@@ -173,6 +177,33 @@ def test_suite_ablation_switches_off_one_dlkd_term():
     assert off == sorted(dlkd)
     assert all(
         run.get('tuned_as', run.get('same_as')) == 'DLKD' for run in ablation)
+
+
+def test_suite_trains_each_skd_term_alone_at_skd_scale(tmp_path):
+    """Each of SKD's two terms alone, at SKD's tuned scale (here a
+    stand-in x0.25), seed 1 only, with the other term's weight scaled."""
+    suite = Config.fromfile(SUITE)
+    plan = Plan(suite, str(tmp_path), str(tmp_path / 'r'))
+    jobs = [
+        job for job in plan.report_jobs(25600, {'SKD': 0.25})
+        if job.name.startswith('SKD: ')
+    ]
+    weights = LOSSES['pspnet_skd_fashion_mosaics.py']
+    kept = {}
+    for job in jobs:
+        assert job.seed == 1 and job.scale == 0.25
+        assert job.config.endswith('pspnet_skd_fashion_mosaics.py')
+        off = [
+            k for k, v in job.options.items()
+            if v is None and k.startswith('model.')
+        ]
+        on = {
+            k.split('.')[-2]: v
+            for k, v in job.options.items() if k.endswith('.loss_weight')
+        }
+        assert len(off) == 1 and len(on) == 1
+        kept.update(on)
+    assert kept == {name: w * 0.25 for name, (_, w) in weights.items()}
 
 
 def test_teacher_suite_searches_the_teacher_config():
