@@ -161,6 +161,12 @@ class FeatureExtractor:
         finally:
             for handle in handles:
                 handle.remove()
+        missing = [name for name in self.layers if name not in captured]
+        if missing:
+            raise ValueError(
+                f'modules {missing} did not run in the forward pass that '
+                "reads representations (mode='tensor'); heads used only "
+                'in training, such as an auxiliary head, do not run there')
         return {
             name: pool_feature(captured[name], self.pool)
             for name in self.layers

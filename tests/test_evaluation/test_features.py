@@ -76,6 +76,20 @@ def test_submodule_and_pooling():
     assert pool_feature(x, 'none').shape == x.shape
 
 
+def test_a_module_outside_the_forward_pass_is_named():
+    """A hooked module that the inference forward never calls (as an
+    mmseg auxiliary head) is an error naming it, not a missing key."""
+    model = torch.nn.Module()
+    model.used = torch.nn.Conv2d(3, 4, 1)
+    model.aux = torch.nn.Conv2d(4, 2, 1)
+    model.forward = lambda x, mode='tensor': model.used(x)
+    extractor = FeatureExtractor(model, layers=['used', 'aux'])
+    with pytest.raises(ValueError, match=r"\['aux'\] did not run"):
+        extractor.features(torch.zeros(1, 3, 2, 2))
+    only_used = FeatureExtractor(model, layers=['used'])
+    assert only_used.features(torch.zeros(1, 3, 2, 2))['used'].shape == (1, 4)
+
+
 @pytest.fixture
 def two_view_cfg(repo_root, digits_root):
     """The training set wrapped twice in RandomSubset, two views."""

@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 from train_utils import run_tool
 
 import mmdlkd  # noqa: F401
-from mmdlkd.evaluation import build_model
+from mmdlkd.evaluation import build_eval_dataloader, build_model, eval_pipeline
 
 CONFIG = 'tests/data/configs/tiny_resnet_digits.py'
 
@@ -167,3 +167,64 @@ def test_tools_read_a_wrapped_two_view_train_set(setup, repo_root,
     row, = _rows(osp.join(out, 'cka.csv'))
     assert row['estimator'] == 'biased'
     assert float(row['cka']) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_channel_activity_by_hand():
+    """Two samples, three channels, two positions: channel 0 is never
+    above 0 (dead), channel 1 is positive once, channel 2 is constant."""
+    tool = runpy.run_path(
+        osp.join(
+            osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools',
+            'analysis', 'channel_activity.py'))
+    feat = torch.tensor([[[0., -1.], [0., 2.], [3., 3.]],
+                         [[0., 0.], [0., 0.], [3., 3.]]])
+    out = tool['channel_activity'](feat)
+    assert out['channels'] == 3 and out['dead'] == 1
+    # zeros: 3 in channel 0, 3 in channel 1, none in channel 2
+    assert out['zero_share'] == pytest.approx(6 / 12)
+    # population std: channel 0 of (0, -1, 0, 0) sqrt(3) / 4, channel 1 of
+    # (0, 2, 0, 0) sqrt(3) / 2, channel 2 0
+    assert out['mean_std'] == pytest.approx((3**0.5 / 4 + 3**0.5 / 2) / 3)
+
+
+def test_channel_activity_tool(setup, repo_root):
+    """Two stem channels switched off (BN weight 0, bias -1) are the dead
+    ones the tool counts at the stem's ReLU, and its zero share is the one
+    of the module's output read here directly."""
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(repo_root, CONFIG))
+    model = build_model(cfg)
+    model.load_state_dict(torch.load(setup['ckpts'][0])['state_dict'])
+    with torch.no_grad():
+        model.backbone.norm1.weight[:2] = 0
+        model.backbone.norm1.bias[:2] = -1
+    path = str(setup['tmp'] / 'two_dead.pth')
+    torch.save({'state_dict': model.state_dict()}, path)
+    out = str(setup['tmp'] / 'activity')
+    _run_in_process(repo_root, 'channel_activity.py', CONFIG, path, '--layers',
+                    'backbone.relu', 'backbone.layer1', '--num-samples', '16',
+                    '--out-dir', out, *setup['options'])
+    rows = _rows(osp.join(out, 'channel_activity.csv'))
+    assert [r['layer'] for r in rows] == ['backbone.relu', 'backbone.layer1']
+    stem = rows[0]
+    assert stem['channels'] == '16' and stem['dead'] == '2'
+    assert int(rows[1]['dead']) < 16
+    # the same 16 images through the stem by hand
+    cfg.merge_from_dict({
+        'val_dataloader.dataset.data_root':
+        setup['options'][-1].split('=', 1)[1]
+    })
+    loader = build_eval_dataloader(
+        cfg, 'val', 16, pipeline=eval_pipeline(cfg, 'val'))
+    zeros = total = 0
+    alive = set()
+    with torch.no_grad():
+        for batch in loader:
+            x = model.data_preprocessor(batch, False)['inputs']
+            stem_out = torch.relu(
+                model.backbone.norm1(model.backbone.conv1(x)))
+            zeros += int((stem_out == 0).sum())
+            total += stem_out.numel()
+            alive |= {c for c in range(16) if bool((stem_out[:, c] > 0).any())}
+    assert sorted(set(range(16)) - alive) == [0, 1]
+    assert float(stem['zero_share']) == pytest.approx(zeros / total)
