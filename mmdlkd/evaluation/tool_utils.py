@@ -127,6 +127,33 @@ def names_for(paths: Sequence[str], names: Optional[Sequence[str]]) -> list:
     return [osp.splitext(osp.basename(p))[0] if p else 'init' for p in paths]
 
 
+def split_loader(cfg: Config, args: argparse.Namespace, split: str,
+                 num_samples: Optional[int]):
+    """A loader of ``split`` read through the test pipeline of the
+    tool's ``--split`` (:func:`mmdlkd.evaluation.eval_pipeline`), without
+    shuffling.
+
+    Args:
+        cfg (Config): The loaded config.
+        args (argparse.Namespace): The tool's arguments (``split``,
+            ``batch_size``, ``seed``).
+        split (str): ``'train'``, ``'val'`` or ``'test'``.
+        num_samples (int, optional): Seeded random subset size; None for
+            all.
+
+    Returns:
+        DataLoader: The loader.
+    """
+    from .data import build_eval_dataloader, eval_pipeline
+    return build_eval_dataloader(
+        cfg,
+        split,
+        num_samples,
+        pipeline=eval_pipeline(cfg, args.split),
+        batch_size=args.batch_size,
+        seed=args.seed)
+
+
 def reference_and_eval_features(cfg: Config, args: argparse.Namespace,
                                 ref_split: str,
                                 ref_num: Optional[int]) -> tuple:
@@ -151,23 +178,13 @@ def reference_and_eval_features(cfg: Config, args: argparse.Namespace,
         tuple[dict, dict]: :func:`extract_features` results of the
         reference and the evaluated split.
     """
-    from .data import build_eval_dataloader, eval_pipeline
     from .features import FeatureExtractor, build_model, extract_features
-    pipeline = eval_pipeline(cfg, args.split)
     torch.manual_seed(args.seed)
     model = build_model(cfg, args.checkpoint or None, args.device)
     extractor = FeatureExtractor(model, [args.layer], args.submodule)
 
     def features_of(split: str, num: Optional[int]) -> dict:
-        return extract_features(
-            extractor,
-            build_eval_dataloader(
-                cfg,
-                split,
-                num,
-                pipeline=pipeline,
-                batch_size=args.batch_size,
-                seed=args.seed))
+        return extract_features(extractor, split_loader(cfg, args, split, num))
 
     return features_of(ref_split,
                        ref_num), features_of(args.split, args.num_samples)

@@ -24,10 +24,9 @@ from typing import Dict
 
 import torch
 
-from mmdlkd.evaluation import (FeatureExtractor, build_eval_dataloader,
-                               build_model, eval_pipeline, extract_features)
+from mmdlkd.evaluation import FeatureExtractor, build_model, extract_features
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
-                                          write_table)
+                                          split_loader, write_table)
 from mmdlkd.utils import setup_runtime
 
 
@@ -78,13 +77,7 @@ def main() -> None:
     model = build_model(cfg, args.checkpoint or None, args.device)
     extractor = FeatureExtractor(
         model, args.layers, args.submodule, pool='none')
-    loader = build_eval_dataloader(
-        cfg,
-        args.split,
-        args.num_samples,
-        pipeline=eval_pipeline(cfg, args.split),
-        batch_size=args.batch_size,
-        seed=args.seed)
+    loader = split_loader(cfg, args, args.split, args.num_samples)
     feats = extract_features(extractor, loader, progress=False)['feats']
     rows = [
         dict(layer=layer, **channel_activity(feats[layer]))

@@ -23,11 +23,10 @@ import os.path as osp
 import matplotlib
 import torch
 
-from mmdlkd.evaluation import (ESTIMATORS, FeatureExtractor,
-                               build_eval_dataloader, build_model, cka_matrix,
-                               eval_pipeline, extract_features)
+from mmdlkd.evaluation import (ESTIMATORS, FeatureExtractor, build_model,
+                               cka_matrix, extract_features)
 from mmdlkd.evaluation.tool_utils import (add_common_args, load_config,
-                                          write_table)
+                                          split_loader, write_table)
 from mmdlkd.utils import setup_runtime
 
 matplotlib.use('Agg')
@@ -94,13 +93,7 @@ def main() -> None:
     setup_runtime()
     args = parse_args()
     cfg = load_config(args.config_a, args.cfg_options)
-    loader = build_eval_dataloader(
-        cfg,
-        args.split,
-        args.num_samples,
-        pipeline=eval_pipeline(cfg, args.split),
-        batch_size=args.batch_size,
-        seed=args.seed)
+    loader = split_loader(cfg, args, args.split, args.num_samples)
     layers_a = args.layers_a or [args.layer]
     layers_b = args.layers_b or [args.layer]
     feats_a = features_of(args.config_a, args.checkpoint_a, layers_a,
