@@ -140,6 +140,10 @@ class FeatureExtractor:
 
         Returns:
             dict[str, torch.Tensor]: Pooled feature per layer name.
+
+        Raises:
+            ValueError: If a hooked module does not run in the model's
+                ``mode='tensor'`` forward (an auxiliary head, say).
         """
         captured = {}
         handles = []

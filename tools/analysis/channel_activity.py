@@ -15,7 +15,7 @@ Example::
     python tools/analysis/channel_activity.py \\
         configs/fashion_mosaics/pspnet_skd_fashion_mosaics.py iter_25600.pth \\
         --submodule student --layers decode_head.bottleneck \\
-        --num-samples 64
+        --num-samples 64 --cfg-options model.teacher_ckpt=TEACHER.pth
 """
 import argparse
 import os
