@@ -13,7 +13,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from train_utils import run_tool
+from train_utils import load_tool, run_tool
 
 import mmdlkd  # noqa: F401
 from mmdlkd.evaluation import build_eval_dataloader, build_model, eval_pipeline
@@ -172,13 +172,10 @@ def test_tools_read_a_wrapped_two_view_train_set(setup, repo_root,
 def test_channel_activity_by_hand():
     """Two samples, three channels, two positions: channel 0 is never
     above 0 (dead), channel 1 is positive once, channel 2 is constant."""
-    tool = runpy.run_path(
-        osp.join(
-            osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools',
-            'analysis', 'channel_activity.py'))
+    tool = load_tool('analysis/channel_activity.py', 'channel_activity')
     feat = torch.tensor([[[0., -1.], [0., 2.], [3., 3.]],
                          [[0., 0.], [0., 0.], [3., 3.]]])
-    out = tool['channel_activity'](feat)
+    out = tool.channel_activity(feat)
     assert out['channels'] == 3 and out['dead'] == 1
     # zeros: 3 in channel 0, 3 in channel 1, none in channel 2
     assert out['zero_share'] == pytest.approx(6 / 12)
@@ -187,7 +184,7 @@ def test_channel_activity_by_hand():
     assert out['mean_std'] == pytest.approx((3**0.5 / 4 + 3**0.5 / 2) / 3)
 
 
-def test_channel_activity_tool(setup, repo_root):
+def test_channel_activity_tool(setup, repo_root, digits_root):
     """Two stem channels switched off (BN weight 0, bias -1) are the dead
     ones the tool counts at the stem's ReLU, and its zero share is the one
     of the module's output read here directly."""
@@ -210,10 +207,7 @@ def test_channel_activity_tool(setup, repo_root):
     assert stem['channels'] == '16' and stem['dead'] == '2'
     assert int(rows[1]['dead']) < 16
     # the same 16 images through the stem by hand
-    cfg.merge_from_dict({
-        'val_dataloader.dataset.data_root':
-        setup['options'][-1].split('=', 1)[1]
-    })
+    cfg.val_dataloader.dataset.data_root = digits_root
     loader = build_eval_dataloader(
         cfg, 'val', 16, pipeline=eval_pipeline(cfg, 'val'))
     zeros = total = 0
